@@ -1,0 +1,156 @@
+"""The field table: the single truth for the 27 fields of an S3 server access log line.
+
+The parser, the vectorized fast path, the Parquet/DuckDB schema, the Athena-compatible view,
+the Spark schema and the docs table are all generated from ``FIELDS``. Add a field here and
+every one of them follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["str", "int", "bigint", "time"]
+
+SQL_TYPES: dict[Kind, str] = {
+    "str": "VARCHAR",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "time": "TIMESTAMPTZ",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a log line, in wire order."""
+
+    position: int  # 1-based position on the wire
+    name: str  # column in the `access_log` table
+    aws_name: str  # name in the AWS documentation
+    athena: str  # column in the AWS-documented Athena table (2026 DDL)
+    kind: Kind
+    doc: str
+    quoted: bool = False  # written between double quotes on the wire
+    dash_is_zero: bool = False  # "-" means 0 rather than "unknown" (Bytes Sent)
+    athena_type: Literal["STRING", "BIGINT"] = "STRING"
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(1, "bucket_owner", "Bucket Owner", "bucketowner", "str",
+          "Canonical user ID of the source bucket's owner."),
+    Field(2, "bucket", "Bucket", "bucket_name", "str",
+          "Bucket the request was processed against."),
+    Field(3, "time", "Time", "requestdatetime", "time",
+          "Time the request was received, normalised to UTC."),
+    Field(4, "remote_ip", "Remote IP", "remoteip", "str",
+          "Apparent client address (IPv4 or IPv6)."),
+    Field(5, "requester", "Requester", "requester", "str",
+          "Canonical user ID, IAM ARN or service principal; NULL when anonymous."),
+    Field(6, "request_id", "Request ID", "requestid", "str",
+          "S3's request id (x-amz-request-id); a UUID for batch checksum jobs."),
+    Field(7, "operation", "Operation", "operation", "str",
+          "REST.METHOD.RESOURCE, BATCH.DELETE.OBJECT, S3.ACTION.RESOURCE, ..."),
+    Field(8, "key", "Key", "key", "str",
+          "Object key, decoded the way S3 encodes it; `key_raw` keeps the logged form."),
+    Field(9, "request_uri", "Request-URI", "request_uri", "str",
+          "The HTTP request line, without the surrounding quotes.", quoted=True),
+    Field(10, "http_status", "HTTP status", "httpstatus", "int",
+          "Numeric HTTP status of the response."),
+    Field(11, "error_code", "Error Code", "errorcode", "str",
+          "S3 error code, e.g. AccessDenied; NULL when there was no error."),
+    Field(12, "bytes_sent", "Bytes Sent", "bytessent", "bigint",
+          "Response body bytes sent; `-` on the wire means 0.",
+          dash_is_zero=True, athena_type="BIGINT"),
+    Field(13, "object_size", "Object Size", "objectsize", "bigint",
+          "Total size of the object.", athena_type="BIGINT"),
+    Field(14, "total_time_ms", "Total Time", "totaltime", "int",
+          "Milliseconds from request received to last response byte sent."),
+    Field(15, "turn_around_time_ms", "Turn-Around Time", "turnaroundtime", "int",
+          "Milliseconds S3 spent processing the request."),
+    Field(16, "referer", "Referer", "referrer", "str",
+          "HTTP Referer header, verbatim.", quoted=True),
+    Field(17, "user_agent", "User-Agent", "useragent", "str",
+          "HTTP User-Agent header, verbatim.", quoted=True),
+    Field(18, "version_id", "Version Id", "versionid", "str",
+          "Version ID in the request."),
+    Field(19, "host_id", "Host Id", "hostid", "str",
+          "x-amz-id-2, the extended request id."),
+    Field(20, "signature_version", "Signature Version", "sigv", "str",
+          "SigV2 or SigV4; NULL when unauthenticated."),
+    Field(21, "cipher_suite", "Cipher Suite", "ciphersuite", "str",
+          "TLS cipher suite; NULL for plain HTTP."),
+    Field(22, "authentication_type", "Authentication Type", "authtype", "str",
+          "AuthHeader or QueryString (presigned URL)."),
+    Field(23, "host_header", "Host Header", "endpoint", "str",
+          "Endpoint used to reach S3."),
+    Field(24, "tls_version", "TLS version", "tlsversion", "str",
+          "TLSv1.1, TLSv1.2 or TLSv1.3 (AWS also writes TLSV1.2)."),
+    Field(25, "access_point_arn", "Access Point ARN", "accesspointarn", "str",
+          "ARN of the access point used, if any."),
+    Field(26, "acl_required", "aclRequired", "aclrequired", "str",
+          "Yes when an ACL was needed to authorize the request."),
+    Field(27, "source_region", "Source region", "sourceregion", "str",
+          "AWS Region the request came from."),
+)
+
+BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+MIN_FIELDS = 17  # the oldest era seen ends at User-Agent
+KNOWN_FIELDS = len(FIELDS)
+
+# Operations whose NULL quoted fields S3 writes as a bare `-` rather than `"-"`.
+BARE_DASH_OPERATIONS: frozenset[str] = frozenset(
+    {"BATCH.DELETE.OBJECT", "REST.COPY.OBJECT_GET", "REST.COPY.PART_GET"}
+)
+
+# Operations whose Key is URL-encoded once; every other operation encodes it twice.
+SINGLE_ENCODED_OPERATIONS: frozenset[str] = frozenset({"BATCH.DELETE.OBJECT", "S3.EXPIRE.OBJECT"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of `access_log` that is not one of the wire fields."""
+
+    name: str
+    sql_type: str
+    doc: str
+
+
+# Columns that follow the 27 fields in `access_log`, in order.
+EXTRA_COLUMNS: tuple[Column, ...] = (
+    Column("key_raw", "VARCHAR", "The Key exactly as logged (URL-encoded)."),
+    Column("extra_fields", "VARCHAR",
+           "Trailing fields this version does not know, space-separated as logged."),
+    Column("source_file", "VARCHAR", "File or object the line came from."),
+    Column("source_line", "BIGINT", "1-based line number within source_file."),
+    Column("field_count", "SMALLINT", "How many fields the line had (its format era)."),
+    Column("raw_line", "BLOB",
+           "The line's exact bytes, kept only when the fields alone cannot reproduce it."),
+    Column("date", "DATE", "UTC date of `time`; the partition key."),
+)
+
+COLUMN_ORDER: tuple[str, ...] = (
+    *(f.name for f in FIELDS[:8]),
+    "key_raw",
+    *(f.name for f in FIELDS[8:]),
+    *(c.name for c in EXTRA_COLUMNS if c.name != "key_raw"),
+)
+
+
+def column_types() -> dict[str, str]:
+    """DuckDB type of every stored `access_log` column, in table order."""
+    types = {f.name: f.sql_type for f in FIELDS}
+    types.update({c.name: c.sql_type for c in EXTRA_COLUMNS})
+    return {name: types[name] for name in COLUMN_ORDER}
+
+
+REJECT_COLUMNS: dict[str, str] = {
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "reason": "VARCHAR",
+    "raw": "BLOB",
+}
