@@ -231,12 +231,12 @@ def _convert(field: Field, token: str) -> Any:
 
 
 def parse_line(raw: bytes) -> dict[str, Any]:
-    """Parse one line (without its newline) into an `access_log` record.
+    """Parse one line (without its line terminator) into an `access_log` record.
 
     Raises `LineRejected` when the line is not a log record. `raw_line` is set whenever the
     fields alone would not reproduce `raw` byte for byte.
     """
-    line = raw[:-1] if raw.endswith(b"\r") else raw
+    line = raw
     try:
         text, lossy = line.decode("utf-8"), False
     except UnicodeDecodeError:

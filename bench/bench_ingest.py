@@ -1,0 +1,140 @@
+"""Ingest benchmark: s3sleuth against the Athena-regex baseline, measured in the same run.
+
+    python bench/bench_ingest.py [--lines 1000000] [--files 2000]
+
+Prints figures and ratios; it asserts nothing. The baseline is what Athena users run today:
+DuckDB `regexp_extract` with AWS's documented RegexSerDe regex (format.md §6a), one struct
+extraction per line, typed into an in-memory table, on the same file and the same threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from s3sleuth import synth
+
+DATA = Path(__file__).parent / "data"
+ATHENA_REGEX = (
+    r'([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) '
+    r'([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) '
+    r'([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$'
+)
+
+
+def generate(lines: int, files: int) -> tuple[Path, Path]:
+    DATA.mkdir(exist_ok=True)
+    big = DATA / f"bench-{lines}.log"
+    small_dir = DATA / f"bench-{lines}-in-{files}"
+    if not big.exists():
+        print(f"generating {lines:,} lines -> {big}", flush=True)
+        with open(big, "wb") as out:
+            for line in synth.lines(lines, hostile_rate=0.001):
+                out.write(line + b"\n")
+    if not small_dir.exists():
+        tmp = small_dir.with_suffix(".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        with open(big, "rb") as f:
+            all_lines = f.readlines()
+        per = -(-len(all_lines) // files)
+        for i in range(files):
+            name = f"2024-02-01-00-00-{i:05d}-{i:016X}"
+            (tmp / name).write_bytes(b"".join(all_lines[i * per:(i + 1) * per]))
+        tmp.rename(small_dir)
+    return big, small_dir
+
+
+def baseline(path: Path) -> float:
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    names = [f"g{i}" for i in range(1, 28)]
+    typed = ", ".join(
+        "try_strptime(r.g3, '%d/%b/%Y:%H:%M:%S %z') AS requestdatetime" if n == "g3"
+        else f"TRY_CAST(r.{n} AS BIGINT) AS {n}" if n in ("g10", "g12", "g13", "g14", "g15")
+        else f"r.{n}"
+        for n in names
+    )
+    source = (f"read_csv('{path}', columns = {{'line': 'VARCHAR'}}, delim = '\\x01', quote = '',"
+              " escape = '', header = false, auto_detect = false, strict_mode = false,"
+              " ignore_errors = true)")
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE t AS SELECT {typed} FROM "
+                f"(SELECT regexp_extract(line, ?, ?) AS r FROM {source})", [ATHENA_REGEX, names])
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def ingest_subprocess(source: Path, store: Path) -> tuple[float, int, dict[str, int]]:
+    """Run an ingest in a fresh process; returns (seconds, peak RSS bytes, summary)."""
+    shutil.rmtree(store, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "s3sleuth", "ingest", str(source), "--store", str(store),
+         "--format", "json", "-q"], check=True, capture_output=True, text=True,
+    ).stdout
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak <= before:
+        print("  (peak RSS not attributable: an earlier child was larger)")
+    return elapsed, peak * 1024, json.loads(out)[0]
+
+
+def aggregate(store: Path) -> float:
+    from s3sleuth.store.catalog import connect
+    from s3sleuth.store.store import Store
+
+    con = connect(Store.open(store))
+    sql = ("SELECT operation, http_status, count(*) AS n, sum(bytes_sent) AS bytes "
+           "FROM access_log GROUP BY ALL")
+    con.execute(sql).fetchall()  # warm the file metadata cache
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        con.execute(sql).fetchall()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--files", type=int, default=2000)
+    args = parser.parse_args()
+    big, small = generate(args.lines, args.files)
+    size_mib = big.stat().st_size / 2**20
+    print(f"input: {args.lines:,} lines, {size_mib:.0f} MiB; 2 threads\n")
+
+    base = baseline(big)
+    print(f"baseline (DuckDB regexp_extract, Athena regex): {base:6.2f} s "
+          f"{args.lines / base:10,.0f} lines/s")
+    one, peak, summary = ingest_subprocess(big, DATA / "store-one")
+    print(f"s3sleuth ingest, one file:                    {one:6.2f} s "
+          f"{args.lines / one:10,.0f} lines/s  peak RSS {peak / 2**20:,.0f} MiB")
+    print(f"  parsed {summary['parsed']:,}, rejected {summary['rejected']:,}, "
+          f"read {summary['lines']:,}")
+    many, peak_many, _ = ingest_subprocess(small, DATA / "store-many")
+    print(f"s3sleuth ingest, {args.files} files:                 {many:6.2f} s "
+          f"{args.lines / many:10,.0f} lines/s  peak RSS {peak_many / 2**20:,.0f} MiB")
+    agg = aggregate(DATA / "store-one")
+    print(f"aggregate (group by operation, status):       {agg * 1000:6.1f} ms")
+    print()
+    print(f"ingest speed vs baseline:       {base / one:5.2f}x  (target >= 2x, aim 3x)")
+    print(f"{args.files} small files vs one file:  {many / one:5.2f}x slower (target <= 1.5x)")
+    print(f"peak memory:                    {peak / 2**20:,.0f} MiB (target < 1024 MiB)")
+    print(f"aggregate on stored rows:       {agg * 1000:.1f} ms (target < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()

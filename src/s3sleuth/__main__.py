@@ -1,0 +1,3 @@
+from s3sleuth.cli import main
+
+main()

@@ -1,0 +1,173 @@
+"""The `s3sleuth` command: thin wrappers, one library call each.
+
+Exit codes: 0 success, 1 failure, 2 bad argument or input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from s3sleuth import __version__
+from s3sleuth.errors import S3SleuthError
+from s3sleuth.ingest import IngestResult, ingest
+from s3sleuth.output import FORMATS, emit, write_json
+from s3sleuth.query import query
+from s3sleuth.sources import LocalSource
+from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
+
+F = TypeVar("F", bound=Callable[..., Any])
+stderr = Console(stderr=True)
+
+
+def store_option(func: F) -> F:
+    return click.option(
+        "--store", "store", type=click.Path(file_okay=False, path_type=Path),
+        envvar=ENV_VAR, show_envvar=True,
+        help=f"Store directory [default: ./{DEFAULT_STORE}].",
+    )(func)
+
+
+def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
+            help="Output format. json is one array of objects keyed by column name.",
+        )(func)
+    return decorate
+
+
+@contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    """Turn library errors into one-line messages and exit codes; tracebacks only with --debug."""
+    try:
+        yield
+    except S3SleuthError as err:
+        if debug:
+            raise
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        stderr.print("interrupted; committed work is kept, the rest is redone next run")
+        sys.exit(130)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="s3sleuth")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Answers from Amazon S3 server access logs, offline.
+
+    Ingest logs into a local store, then query them with the Athena SQL you already have.
+    """
+    ctx.obj = {"debug": debug}
+
+
+class _Bar:
+    """A progress bar on stderr, shown only on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.enabled = enabled and stderr.is_terminal
+
+    def plan(self, sources: list[LocalSource]) -> None:
+        if not self.enabled:
+            return
+        self.progress = Progress(
+            "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+            TransferSpeedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
+        )
+        self.progress.start()
+        total = sum(s.size for s in sources)
+        self.task = self.progress.add_task(f"ingesting {len(sources)} files", total=total)
+
+    def advance(self, n: int) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task, n)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _ingest_summary(result: IngestResult) -> str:
+    skipped = f", {result.skipped} already in the store" if result.skipped else ""
+    return (
+        f"Ingested {result.files} files{skipped}: {result.lines:,} lines read, "
+        f"{result.parsed:,} parsed, {result.rejected:,} rejected "
+        f"in {result.seconds:.1f} s ({result.lines_per_second:,.0f} lines/s) -> {result.store}"
+    )
+
+
+@cli.command("ingest")
+@click.argument("sources", nargs=-1, required=True)
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Summary format.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def ingest_command(obj: dict[str, Any], sources: tuple[str, ...], store: Path | None,
+                   fmt: str, quiet: bool) -> None:
+    """Parse log files into the store.
+
+    A SOURCE is a file, a directory (walked recursively, hidden files skipped), a glob, a
+    .gz file, or - for stdin. Sources already in the store (same content) are skipped, so
+    running it again is safe. Lines that do not parse go to the `rejects` table.
+    """
+    with _errors(obj["debug"]):
+        bar = _Bar(enabled=not quiet)
+        try:
+            result = ingest(list(sources), store, progress=bar.advance, on_plan=bar.plan)
+        finally:
+            bar.close()
+        if fmt == "json":
+            write_json([result.to_dict()], sys.stdout)
+        else:
+            click.echo(_ingest_summary(result))
+
+
+@cli.command("query")
+@click.argument("sql")
+@store_option
+@click.option("--dialect", type=click.Choice(["athena", "duckdb"]), default="athena",
+              show_default=True, help="SQL dialect of the query; athena is translated by sqlglot.")
+@format_option(FORMATS)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of stdout (required for parquet).")
+@click.pass_obj
+def query_command(obj: dict[str, Any], sql: str, store: Path | None, dialect: str, fmt: str,
+                  output: Path | None) -> None:
+    """Run SQL against the store.
+
+    Tables: access_log (typed), rejects, and s3_access_logs_db.mybucket_logs (the
+    AWS-documented Athena table), so queries from AWS docs run unchanged. Use - to read
+    the SQL from stdin.
+    """
+    with _errors(obj["debug"]):
+        text = sys.stdin.read() if sql == "-" else sql
+        table: pa.Table = query(text, store, dialect)
+        emit(table, fmt, output, console=Console())
+
+
+def main() -> None:
+    cli(prog_name="s3sleuth")
+
+
+if __name__ == "__main__":
+    main()

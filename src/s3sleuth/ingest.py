@@ -1,0 +1,289 @@
+"""Ingest: sources -> parse -> store, idempotent and crash-safe.
+
+Sources are identified by their content hash, so ingesting the same object again (even from
+another path) adds nothing. Lines are packed into blocks of about `block_bytes` (many small
+files share a block), parsed by worker threads (the vectorized fast path releases the GIL, and
+so does DuckDB), and written in order. Work is committed in batches of whole sources; a crash
+loses only the uncommitted batch, which the next run redoes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from s3sleuth.errors import S3SleuthError
+from s3sleuth.parse.framing import Lines, Segment, pack
+from s3sleuth.parse.line import LineRejected, parse_line
+from s3sleuth.parse.vectorized import parse_block
+from s3sleuth.sources import LocalSource, read_chunks, resolve_all
+from s3sleuth.store.catalog import write_catalog_file
+from s3sleuth.store.manifest import SourceEntry
+from s3sleuth.store.store import StagedBatch, Store
+from s3sleuth.schema import ACCESS_LOG_SCHEMA
+from s3sleuth.store.writer import BatchWriter
+
+BLOCK_BYTES = 4 << 20  # small enough for the per-block arrays to stay in cache
+COMMIT_BYTES = 1 << 30  # commit at the first source boundary after this much input
+WORKERS = 2
+
+Progress = Callable[[int], None]  # called with the number of source bytes just processed
+
+
+@dataclass
+class IngestResult:
+    store: str
+    files: int = 0  # sources ingested by this run
+    skipped: int = 0  # sources already in the store
+    lines: int = 0
+    parsed: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+
+    @property
+    def lines_per_second(self) -> float:
+        return self.lines / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "lines_per_second": round(self.lines_per_second)}
+
+
+@dataclass
+class _Parsed:
+    """One parsed block: fast-path rows, reference-parser rows and rejects."""
+
+    fast: pa.Table
+    fallback: pa.Table
+    rejects: list[tuple[str, int, str, bytes]]
+    lines_per_source: dict[str, int]
+    rejects_per_source: dict[str, int]
+    input_bytes: int
+
+
+@dataclass
+class _Block:
+    lines: Lines
+    input_bytes: int
+
+
+@dataclass
+class _Commit:
+    """A barrier: every source before it is complete; commit them."""
+
+    sources: list[tuple[LocalSource, str]] = field(default_factory=list)
+
+
+def parse(block: _Block) -> _Parsed:
+    """Parse one block: the fast path first, the reference parser for the lines it leaves."""
+    lines = block.lines
+    fast, kept = parse_block(lines)
+    records, rejects = [], []
+    for i in np.setdiff1d(np.arange(len(lines)), kept, assume_unique=True):
+        raw, number = lines.line(int(i)), int(lines.numbers[i])
+        source = lines.sources[int(lines.source_ids[i])]
+        try:
+            record = parse_line(raw)
+        except LineRejected as err:
+            rejects.append((source, number, err.reason, raw))
+            continue
+        record["source_file"], record["source_line"] = source, number
+        records.append(record)
+    per_source = np.bincount(lines.source_ids, minlength=len(lines.sources))
+    rejected: dict[str, int] = {}
+    for source, _, _, _ in rejects:
+        rejected[source] = rejected.get(source, 0) + 1
+    return _Parsed(fast, pa.Table.from_pylist(records, schema=ACCESS_LOG_SCHEMA), rejects,
+                   dict(zip(lines.sources, per_source.tolist(), strict=True)), rejected,
+                   block.input_bytes)
+
+
+def _ordered(func: Callable[[_Block], _Parsed], items: Iterator[_Block | _Commit],
+             workers: int) -> Iterator[_Parsed | _Commit]:
+    """`map(func, items)` on a thread pool, in order, with bounded lookahead."""
+    with ThreadPoolExecutor(workers, thread_name_prefix="s3sleuth-parse") as pool:
+        pending: deque[Future[_Parsed] | _Commit] = deque()
+        for item in items:
+            pending.append(item if isinstance(item, _Commit) else pool.submit(func, item))
+            while len(pending) > workers * 2:
+                head = pending.popleft()
+                yield head if isinstance(head, _Commit) else head.result()
+        while pending:
+            head = pending.popleft()
+            yield head if isinstance(head, _Commit) else head.result()
+
+
+class _Producer:
+    """Reads sources in order and packs their lines into blocks, with commit barriers."""
+
+    def __init__(self, store: Store, sources: list[LocalSource], result: IngestResult,
+                 progress: Progress | None, block_bytes: int, commit_bytes: int) -> None:
+        self.store, self.sources, self.result = store, sources, result
+        self.progress, self.block_bytes, self.commit_bytes = progress, block_bytes, commit_bytes
+        self.seen: set[str] = set()
+
+    def _identity(self, source: LocalSource) -> str | None:
+        """The content hash, or None when the source is already in the store."""
+        manifest = self.store.manifest
+        if manifest.has_location(source.name, source.size, source.mtime_ns):
+            return None
+        identity = source.content_hash()
+        if identity in self.seen or manifest.has_identity(identity):
+            return None
+        self.seen.add(identity)
+        return identity
+
+    def __iter__(self) -> Iterator[_Block | _Commit]:
+        segments: list[Segment] = []
+        names: list[str] = []
+        size = since_commit = 0
+        done = _Commit()
+
+        def block() -> _Block:
+            nonlocal segments, names, size
+            out = _Block(pack(segments, tuple(names)), size)
+            segments, names, size = [], [], 0
+            return out
+
+        for source in self.sources:
+            identity = self._identity(source)
+            if identity is None:
+                self.result.skipped += 1
+                if self.progress is not None:
+                    self.progress(source.size)
+                continue
+            names.append(source.name)
+            number = 1
+            with source.open() as stream:
+                for chunk in read_chunks(stream, self.block_bytes):
+                    segments.append(Segment(len(names) - 1, number, chunk))
+                    number += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+                    size += len(chunk)
+                    if size >= self.block_bytes:
+                        yield block()
+                        names = [source.name]
+            done.sources.append((source, identity))
+            since_commit += source.size
+            if since_commit >= self.commit_bytes:
+                if segments:
+                    yield block()
+                yield done
+                done, since_commit = _Commit(), 0
+        if segments:
+            yield block()
+        yield done
+
+
+class _Consumer:
+    """Writes parsed blocks in order and commits at the barriers."""
+
+    def __init__(self, store: Store, result: IngestResult, progress: Progress | None,
+                 flush_rows: int) -> None:
+        self.store, self.result, self.progress = store, result, progress
+        self.flush_rows = flush_rows
+        self.batch: StagedBatch | None = None
+        self.writer: BatchWriter | None = None
+        self.lines: dict[str, int] = {}
+        self.rejected: dict[str, int] = {}
+
+    def _writer(self) -> BatchWriter:
+        if self.writer is None:
+            self.batch = self.store.new_batch()
+            self.writer = BatchWriter(self.batch, flush_rows=self.flush_rows)
+        return self.writer
+
+    def write(self, parsed: _Parsed) -> None:
+        writer = self._writer()
+        writer.add_table(parsed.fast)
+        writer.add_table(parsed.fallback)
+        for reject in parsed.rejects:
+            writer.add_reject(*reject)
+        for name, n in parsed.lines_per_source.items():
+            self.lines[name] = self.lines.get(name, 0) + n
+        for name, n in parsed.rejects_per_source.items():
+            self.rejected[name] = self.rejected.get(name, 0) + n
+        if self.progress is not None:
+            self.progress(parsed.input_bytes)
+
+    def commit(self, barrier: _Commit) -> None:
+        if not barrier.sources:
+            return
+        writer = self._writer()
+        entries = []
+        for source, identity in barrier.sources:
+            lines = self.lines.pop(source.name, 0)
+            rejected = self.rejected.pop(source.name, 0)
+            entries.append(SourceEntry(identity, source.name, source.size, source.mtime_ns,
+                                       lines, lines - rejected, rejected))
+            self.result.files += 1
+            self.result.lines += lines
+            self.result.parsed += lines - rejected
+            self.result.rejected += rejected
+        writer.flush()
+        writer.close()
+        assert self.batch is not None
+        self.batch.commit(entries)
+        self.batch, self.writer = None, None
+
+    def abandon(self) -> None:
+        if self.writer is not None and self.batch is not None:
+            self.writer.close()
+            self.batch.discard()
+
+
+def plan(specs: Sequence[str], store: Store) -> list[LocalSource]:
+    """The files an ingest of `specs` would read (stdin is spooled into the store first)."""
+    return resolve_all(specs, store.staging_dir)
+
+
+def ingest(
+    specs: Sequence[str],
+    store: str | Path | None = None,
+    *,
+    progress: Progress | None = None,
+    on_plan: Callable[[list[LocalSource]], None] | None = None,
+    block_bytes: int = BLOCK_BYTES,
+    commit_bytes: int = COMMIT_BYTES,
+    flush_rows: int = 250_000,
+    workers: int = WORKERS,
+) -> IngestResult:
+    """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`) into the store."""
+    started = time.perf_counter()
+    target = Store.open(store, create=True)
+    result = IngestResult(store=str(target.root))
+    try:
+        with target.lock():
+            target.recover()
+            sources = plan(specs, target)
+            if on_plan is not None:
+                on_plan(sources)
+            producer = _Producer(target, sources, result, progress, block_bytes, commit_bytes)
+            consumer = _Consumer(target, result, progress, flush_rows)
+            try:
+                for item in _ordered(parse, iter(producer), workers):
+                    if isinstance(item, _Commit):
+                        consumer.commit(item)
+                    else:
+                        consumer.write(item)
+            except BaseException:
+                consumer.abandon()
+                raise
+            finally:
+                for source in sources:
+                    if source.name == "<stdin>":
+                        source.path.unlink(missing_ok=True)
+            write_catalog_file(target)
+    except OSError as err:
+        raise S3SleuthError(f"cannot read or write: {err}",
+                            hint="check paths and permissions") from err
+    finally:
+        target.close()
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,127 @@
+"""Cutting a block of bytes into lines, without a Python loop per line.
+
+A line ends at `\\n`; one `\\r` before it is part of the terminator (CRLF files), not of the
+line. A last line without a newline still counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+Int64Array = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive lines of one source inside a block."""
+
+    source: int  # index into the block's `sources`
+    first_number: int  # 1-based line number of the segment's first line in its source
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The lines of one block: `data[starts[i] : starts[i] + lengths[i]]` is line i.
+
+    A block may hold lines of several sources (small files are packed together); `source_ids`
+    and `numbers` say where each line came from.
+    """
+
+    data: bytes
+    starts: Int64Array
+    lengths: Int64Array
+    numbers: Int64Array  # 1-based line number within its source
+    source_ids: Int64Array  # index into `sources`
+    sources: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def line(self, i: int) -> bytes:
+        start = int(self.starts[i])
+        return self.data[start:start + int(self.lengths[i])]
+
+
+def _line_bounds(buf: npt.NDArray[np.uint8]) -> tuple[Int64Array, Int64Array]:
+    ends = np.flatnonzero(buf == 0x0A).astype(np.int64)
+    if len(buf) and buf[-1] != 0x0A:
+        ends = np.append(ends, np.int64(len(buf)))  # last line without a newline
+    starts = np.empty_like(ends)
+    if len(ends):
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+    lengths = ends - starts
+    has_cr = (lengths > 0) & (buf[np.maximum(ends - 1, 0)] == 0x0D)
+    return starts, lengths - has_cr
+
+
+def pack(segments: list[Segment], sources: tuple[str, ...]) -> Lines:
+    """Join segments into one block. Each segment's last line is terminated so lines of two
+    sources never merge."""
+    parts = [s.data if s.data.endswith(b"\n") else s.data + b"\n" for s in segments]
+    data = b"".join(parts)
+    starts, lengths = _line_bounds(np.frombuffer(data, dtype=np.uint8))
+    seg_ends = np.cumsum([len(p) for p in parts])
+    seg_of_line = np.searchsorted(seg_ends, starts, side="right")
+    first_line_of_seg = np.searchsorted(starts, seg_ends - np.array([len(p) for p in parts]))
+    seg_source = np.array([s.source for s in segments], np.int64)
+    seg_first = np.array([s.first_number for s in segments], np.int64)
+    numbers = seg_first[seg_of_line] + np.arange(len(starts)) - first_line_of_seg[seg_of_line]
+    return Lines(data, starts, lengths, numbers, seg_source[seg_of_line], sources)
+
+
+def split_lines(data: bytes, first_number: int = 1, source: str = "") -> Lines:
+    """The lines of one block from one source."""
+    return pack([Segment(0, first_number, data)], (source,))
+
+
+def _has_high_byte(data: npt.NDArray[np.uint8]) -> bool:
+    whole = len(data) // 8 * 8
+    words = data[:whole].view("<u8") if data.flags.c_contiguous else data[:whole].copy().view("<u8")
+    return bool((words & np.uint64(0x8080808080808080)).any() or (data[whole:] >= 0x80).any())
+
+
+def _check_rows(data: npt.NDArray[np.uint8], starts: Int64Array,
+                lengths: Int64Array) -> npt.NDArray[np.bool_]:
+    bad = np.zeros(len(starts), dtype=bool)
+    high = np.flatnonzero(data >= 0x80)
+    owners = np.unique(np.searchsorted(starts, high, side="right") - 1)
+    raw = data.tobytes()
+    for i in owners:
+        start, length = int(starts[i]), int(lengths[i])
+        try:
+            raw[start:start + length].decode("utf-8")
+        except UnicodeDecodeError:
+            bad[i] = True
+    return bad
+
+
+def non_utf8_values(data: npt.NDArray[np.uint8], offsets: Int64Array) -> npt.NDArray[np.bool_]:
+    """Values of a binary column (contiguous `offsets`) that are not valid UTF-8."""
+    n = len(offsets) - 1
+    if n <= 0 or not _has_high_byte(data):
+        return np.zeros(max(n, 0), dtype=bool)
+    array = pa.Array.from_buffers(pa.binary(), n, [
+        None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)])
+    try:
+        array.cast(pa.string())  # validates each value on its own
+        return np.zeros(n, dtype=bool)
+    except pa.ArrowInvalid:
+        return _check_rows(data, offsets[:-1], np.diff(offsets))
+
+
+def non_utf8_lines(lines: Lines) -> npt.NDArray[np.bool_]:
+    """Lines that are not valid UTF-8. Newlines separate them, so a valid block has none."""
+    data = np.frombuffer(lines.data, dtype=np.uint8)
+    if len(lines) == 0 or not _has_high_byte(data):
+        return np.zeros(len(lines), dtype=bool)
+    try:
+        lines.data.decode("utf-8")
+        return np.zeros(len(lines), dtype=bool)
+    except UnicodeDecodeError:
+        return _check_rows(data, lines.starts, lines.lengths)

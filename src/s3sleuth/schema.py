@@ -1,0 +1,27 @@
+"""Arrow schemas of the stored tables, derived from the field table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+
+from s3sleuth.fields import REJECT_COLUMNS, column_types
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "SMALLINT": pa.int16(),
+    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "DATE": pa.date32(),
+    "BLOB": pa.binary(),
+}
+
+
+def arrow_schema(columns: Mapping[str, str]) -> pa.Schema:
+    return pa.schema([(name, ARROW_TYPES[sql]) for name, sql in columns.items()])
+
+
+ACCESS_LOG_SCHEMA = arrow_schema(column_types())
+REJECT_SCHEMA = arrow_schema(REJECT_COLUMNS)

@@ -1,0 +1,29 @@
+"""Where log lines come from. Sources are chosen by the form of the SOURCE argument."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from s3sleuth.errors import UsageError
+from s3sleuth.sources.local import LocalSource, read_chunks, resolve, spool_stdin
+
+__all__ = ["LocalSource", "read_chunks", "resolve_all"]
+
+
+def resolve_all(specs: Iterable[str], spool_dir: Path) -> list[LocalSource]:
+    """Every file named by the SOURCE arguments, each once, in argument order."""
+    seen: set[Path] = set()
+    out: list[LocalSource] = []
+    for spec in specs:
+        if "://" in spec:
+            scheme = spec.split("://", 1)[0]
+            raise UsageError(f"{scheme}:// sources are not supported by this version",
+                             hint="copy the logs locally (aws s3 sync) and ingest the folder")
+        found = [spool_stdin(spool_dir)] if spec == "-" else resolve(spec)
+        for source in found:
+            key = source.path.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(source)
+    return out

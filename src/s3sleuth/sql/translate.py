@@ -1,0 +1,94 @@
+"""Athena (Trino) SQL to DuckDB and Spark, through sqlglot.
+
+sqlglot does most of the work. Three constructs it leaves wrong are rewritten on the parse tree:
+
+- `parse_datetime(x, 'joda')` keeps its Joda pattern -> `StrToTime` with a strftime pattern;
+- `format_datetime(ts, 'joda')` is passed through -> `TimeToStr`;
+- `date_add('hour', n, ts)` becomes Spark's day-only `DATE_ADD` -> `TIMESTAMPADD(HOUR, n, ts)`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from s3sleuth.errors import QueryError
+
+DIALECTS = ("athena", "duckdb", "spark")
+
+# Joda-Time pattern letters -> strftime. Longest runs first.
+_JODA = {
+    "yyyy": "%Y", "yy": "%y", "YYYY": "%Y",
+    "MMMM": "%B", "MMM": "%b", "MM": "%m", "M": "%-m",
+    "dd": "%d", "d": "%-d",
+    "HH": "%H", "H": "%-H", "hh": "%I", "h": "%-I",
+    "mm": "%M", "m": "%-M", "ss": "%S", "s": "%-S",
+    "SSSSSS": "%f", "SSS": "%g",
+    "EEEE": "%A", "EEE": "%a", "a": "%p",
+    "ZZ": "%z", "Z": "%z", "z": "%Z",
+}
+_JODA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|[^A-Za-z']+")
+
+
+def joda_to_strftime(pattern: str) -> str:
+    """Translate a Joda-Time pattern (Trino's parse_datetime/format_datetime) to strftime."""
+    out = []
+    for match in _JODA_TOKEN.finditer(pattern):
+        text = match.group(0)
+        if match.group(1) is not None:
+            out.append(match.group(1) or "'")  # quoted literal; '' is a quote
+        elif match.group(2) is not None:
+            if text not in _JODA:
+                raise QueryError(f"unsupported Joda pattern letters {text!r} in {pattern!r}",
+                                 hint="use date_parse() with a MySQL-style pattern instead")
+            out.append(_JODA[text])
+        else:
+            out.append(text.replace("%", "%%"))
+    return "".join(out)
+
+
+def _literal_pattern(node: exp.Expression | None, function: str) -> str:
+    if not isinstance(node, exp.Literal) or not node.is_string:
+        raise QueryError(f"{function}() needs a literal pattern string")
+    return joda_to_strftime(node.this)
+
+
+def _rewrite(node: exp.Expression, target: str) -> exp.Expression:
+    if isinstance(node, exp.ParseDatetime):
+        fmt = _literal_pattern(node.args.get("format"), "parse_datetime")
+        # safe: `-` gives NULL instead of failing the query; Athena's RegexSerDe would have
+        # NULLed such a row before parse_datetime ever saw it.
+        return exp.StrToTime(this=node.this, format=exp.Literal.string(fmt), safe=True)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "format_datetime":
+        if len(node.expressions) != 2:
+            raise QueryError("format_datetime() takes a timestamp and a pattern")
+        value, pattern = node.expressions
+        fmt = _literal_pattern(pattern, "format_datetime")
+        return exp.TimeToStr(this=value, format=exp.Literal.string(fmt))
+    if target == "spark" and isinstance(node, exp.DateAdd):
+        unit = node.text("unit").upper() or "DAY"
+        if unit != "DAY":
+            return exp.Anonymous(
+                this="TIMESTAMPADD", expressions=[exp.var(unit), node.expression, node.this]
+            )
+    return node
+
+
+def translate(sql: str, target: str = "duckdb", source: str = "athena") -> list[str]:
+    """Translate one or more statements from `source` to `target`."""
+    for dialect in (source, target):
+        if dialect not in DIALECTS:
+            raise QueryError(f"unknown SQL dialect {dialect!r}",
+                             hint=f"choose one of {', '.join(DIALECTS)}")
+    if source == target:
+        return [sql]
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=source) if t is not None]
+    except ParseError as err:
+        first = str(err).splitlines()[0]
+        raise QueryError(f"{source} SQL does not parse: {first}", dialect=source) from None
+    return [t.transform(partial(_rewrite, target=target)).sql(target) for t in trees]

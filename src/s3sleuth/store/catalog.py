@@ -1,0 +1,133 @@
+"""The DuckDB catalog: the views users query, generated from the field table.
+
+- `access_log`: typed and clean; `-` is NULL (Bytes Sent `-` is 0).
+- `rejects`: every line that did not parse, with its source, line number and reason.
+- `s3_access_logs_db.mybucket_logs`: the AWS-documented Athena table (format.md §6a), with its
+  string values and the legacy column names of §6c, so queries copied from AWS docs run as-is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from s3sleuth.fields import BARE_DASH_OPERATIONS, COLUMN_ORDER, FIELDS, REJECT_COLUMNS, Field, column_types
+from s3sleuth.store.store import Store
+
+ATHENA_SCHEMA = "s3_access_logs_db"
+ATHENA_TABLE = "mybucket_logs"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+CANONICAL_TIME_FORMAT = "[%d/%b/%Y:%H:%M:%S +0000]"
+
+
+def _sql_list(values: frozenset[str]) -> str:
+    return ", ".join(_sql_string(v) for v in sorted(values))
+
+
+def wire_token_sql(field: Field) -> str:
+    """SQL rebuilding the canonical wire token from an `access_log` row (see parse.render).
+
+    Athena's RegexSerDe table exposes these tokens as its string values.
+    """
+    col = f'"{field.name}"' if field.name != "key" else "key_raw"
+    if field.kind == "time":
+        render = f"strftime({col}, '{CANONICAL_TIME_FORMAT}')"
+    elif field.quoted:
+        bare = f"operation IN ({_sql_list(BARE_DASH_OPERATIONS)})"
+        render = f"'\"' || {col} || '\"'"
+        return f"CASE WHEN {col} IS NULL THEN (CASE WHEN {bare} THEN '-' ELSE '\"-\"' END) ELSE {render} END"
+    elif field.dash_is_zero:
+        render = f"CASE WHEN {col} = 0 THEN '-' ELSE CAST({col} AS VARCHAR) END"
+    elif field.kind in ("int", "bigint"):
+        render = f"CAST({col} AS VARCHAR)"
+    else:
+        render = col
+    return f"COALESCE({render}, '-')"
+
+
+
+
+def _typed_empty(columns: dict[str, str]) -> str:
+    cols = ", ".join(f'CAST(NULL AS {t}) AS "{n}"' for n, t in columns.items())
+    return f"SELECT {cols} WHERE false"
+
+
+def _table_source(store: Store, table: str, columns: dict[str, str]) -> str:
+    if not store.parquet_files(table):
+        return _typed_empty(columns)
+    pattern = _sql_string(str(store.table_dir(table).resolve() / "**" / "*.parquet"))
+    cols = ", ".join(f'"{n}"' for n in columns)
+    return (f"SELECT {cols} FROM read_parquet({pattern}, union_by_name = true,"
+            " hive_partitioning = false)")
+
+
+def athena_columns() -> dict[str, str]:
+    """Athena column name -> SQL over `access_log`, in the documented order."""
+    cols: dict[str, str] = {}
+    for f in FIELDS:
+        if f.kind == "time":
+            value = "COALESCE(strftime(\"time\", '%d/%b/%Y:%H:%M:%S +0000'), '-')"
+        elif f.name == "bytes_sent":
+            value = "NULLIF(bytes_sent, 0)"  # Athena reads the logged `-` as NULL
+        elif f.athena_type == "BIGINT":
+            value = f'"{f.name}"'
+        else:
+            value = wire_token_sql(f)
+        # A field the line's era did not have is NULL, as in Athena's optional regex groups.
+        cols[f.athena] = f"CASE WHEN field_count >= {f.position} THEN {value} END"
+    request_part = "COALESCE(regexp_extract(request_uri, '^(\\S*) (.*) (\\S*)$', {}), '-')"
+    cols.update({
+        "bucket": cols["bucket_name"],
+        "requesturi_operation": request_part.format(1),
+        "requesturi_key": request_part.format(2),
+        "requesturi_httpprotoversion": request_part.format(3),
+        "hostheader": cols["endpoint"],
+        "timestamp": "strftime(\"date\", '%Y/%m/%d')",
+    })
+    return cols
+
+
+def view_statements(store: Store) -> list[str]:
+    athena = ",\n  ".join(f'{sql} AS "{name}"' for name, sql in athena_columns().items())
+    return [
+        f"CREATE OR REPLACE VIEW access_log AS {_table_source(store, 'access_log', column_types())}",
+        f"CREATE OR REPLACE VIEW rejects AS {_table_source(store, 'rejects', REJECT_COLUMNS)}",
+        f"CREATE SCHEMA IF NOT EXISTS {ATHENA_SCHEMA}",
+        f"CREATE OR REPLACE VIEW {ATHENA_SCHEMA}.{ATHENA_TABLE} AS SELECT\n  {athena}\nFROM access_log",
+    ]
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("SET TimeZone = 'UTC'")
+
+
+def connect(store: Store) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the store's views defined."""
+    con = duckdb.connect()
+    configure(con)
+    for statement in view_statements(store):
+        con.execute(statement)
+    return con
+
+
+def write_catalog_file(store: Store) -> Path:
+    """Persist the views in `catalog.duckdb`, for any DuckDB client (`duckdb STORE/catalog.duckdb`)."""
+    tmp = store.catalog_path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for statement in view_statements(store):
+            con.execute(statement)
+    finally:
+        con.close()
+    tmp.replace(store.catalog_path)
+    return store.catalog_path
+
+
+__all__ = ["ATHENA_SCHEMA", "ATHENA_TABLE", "COLUMN_ORDER", "connect", "write_catalog_file"]

@@ -1,0 +1,105 @@
+"""The ingest manifest: which sources are in the store, and which batches are committed.
+
+SQLite gives atomic commits and safe concurrent readers with nothing to install. A batch's
+manifest rows are written in one transaction; that transaction is the commit point of an ingest.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+  identity    TEXT PRIMARY KEY,  -- content hash of a local file; key + ETag of an object
+  source      TEXT NOT NULL,     -- path or URI, as recorded in source_file
+  size        INTEGER NOT NULL,
+  mtime_ns    INTEGER,
+  lines       INTEGER NOT NULL,
+  parsed      INTEGER NOT NULL,
+  rejected    INTEGER NOT NULL,
+  batch_id    TEXT NOT NULL,
+  ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_by_location ON sources (source, size, mtime_ns);
+CREATE TABLE IF NOT EXISTS batches (
+  batch_id   TEXT PRIMARY KEY,
+  state      TEXT NOT NULL CHECK (state IN ('committing', 'done')),
+  created_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    identity: str
+    source: str
+    size: int
+    mtime_ns: int | None
+    lines: int
+    parsed: int
+    rejected: int
+
+
+class Manifest:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def has_identity(self, identity: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM sources WHERE identity = ?", (identity,)).fetchone()
+        return row is not None
+
+    def has_location(self, source: str, size: int, mtime_ns: int) -> bool:
+        """True when this exact file (same path, size and mtime) is already in."""
+        row = self._db.execute(
+            "SELECT 1 FROM sources WHERE source = ? AND size = ? AND mtime_ns = ?",
+            (source, size, mtime_ns),
+        ).fetchone()
+        return row is not None
+
+    def commit_batch(self, batch_id: str, entries: Iterable[SourceEntry]) -> None:
+        """The commit point: after this, the batch's staged files belong to the store."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            db.execute("INSERT INTO batches VALUES (?, 'committing', ?)", (batch_id, now))
+            db.executemany(
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*astuple(e), batch_id, now) for e in entries],
+            )
+
+    def mark_done(self, batch_id: str) -> None:
+        self._db.execute("UPDATE batches SET state = 'done' WHERE batch_id = ?", (batch_id,))
+
+    def batch_state(self, batch_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT state FROM batches WHERE batch_id = ?", (batch_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def totals(self) -> dict[str, int]:
+        row = self._db.execute(
+            "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(parsed), 0),"
+            " coalesce(sum(rejected), 0) FROM sources"
+        ).fetchone()
+        return dict(zip(("sources", "lines", "parsed", "rejected"), row, strict=True))
