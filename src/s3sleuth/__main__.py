@@ -1,3 +1,4 @@
 from s3sleuth.cli import main
 
-main()
+if __name__ == "__main__":  # spawned worker processes import this module too
+    main()

@@ -2,8 +2,7 @@
 
 Sources are identified by their content hash, so ingesting the same object again (even from
 another path) adds nothing. Lines are packed into blocks of about `block_bytes` (many small
-files share a block), parsed by worker threads (the vectorized fast path releases the GIL, and
-so does DuckDB), and written in order. Work is committed in batches of whole sources; a crash
+files share a block), parsed in worker processes, and written in order. Work is committed in batches of whole sources; a crash
 loses only the uncommitted batch, which the next run redoes.
 """
 
@@ -12,7 +11,8 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from s3sleuth.errors import S3SleuthError
-from s3sleuth.parse.framing import Lines, Segment, pack
+from s3sleuth.parse.framing import Segment, pack
 from s3sleuth.parse.line import LineRejected, parse_line
 from s3sleuth.parse.vectorized import parse_block
 from s3sleuth.sources import LocalSource, read_chunks, resolve_all
@@ -29,11 +29,12 @@ from s3sleuth.store.catalog import write_catalog_file
 from s3sleuth.store.manifest import SourceEntry
 from s3sleuth.store.store import StagedBatch, Store
 from s3sleuth.schema import ACCESS_LOG_SCHEMA
-from s3sleuth.store.writer import BatchWriter
+from s3sleuth.store.writer import BatchWriter, partition_runs
 
 BLOCK_BYTES = 4 << 20  # small enough for the per-block arrays to stay in cache
 COMMIT_BYTES = 1 << 30  # commit at the first source boundary after this much input
 WORKERS = 2
+PROCESS_POOL_BYTES = 64 << 20  # below this, parsing in-process is quicker than starting workers
 
 Progress = Callable[[int], None]  # called with the number of source bytes just processed
 
@@ -58,10 +59,10 @@ class IngestResult:
 
 @dataclass
 class _Parsed:
-    """One parsed block: fast-path rows, reference-parser rows and rejects."""
+    """One parsed block: rows grouped by partition, rejects, and per-source line counts."""
 
-    fast: pa.Table
-    fallback: pa.Table
+    rows: pa.Table
+    runs: list[tuple[int, int]]
     rejects: list[tuple[str, int, str, bytes]]
     lines_per_source: dict[str, int]
     rejects_per_source: dict[str, int]
@@ -70,7 +71,8 @@ class _Parsed:
 
 @dataclass
 class _Block:
-    lines: Lines
+    segments: list[Segment]
+    sources: tuple[str, ...]
     input_bytes: int
 
 
@@ -82,8 +84,12 @@ class _Commit:
 
 
 def parse(block: _Block) -> _Parsed:
-    """Parse one block: the fast path first, the reference parser for the lines it leaves."""
-    lines = block.lines
+    """Parse one block: the fast path first, the reference parser for the lines it leaves.
+
+    Runs in a worker process, so it also does the per-row work the writer would otherwise do
+    in the main process: casting to the stored schema and grouping rows by partition.
+    """
+    lines = pack(block.segments, block.sources)
     fast, kept = parse_block(lines)
     records, rejects = [], []
     for i in np.setdiff1d(np.arange(len(lines)), kept, assume_unique=True):
@@ -96,28 +102,36 @@ def parse(block: _Block) -> _Parsed:
             continue
         record["source_file"], record["source_line"] = source, number
         records.append(record)
+    rows = pa.concat_tables([fast.cast(ACCESS_LOG_SCHEMA),
+                             pa.Table.from_pylist(records, schema=ACCESS_LOG_SCHEMA)])
+    rows, runs = partition_runs(rows)
     per_source = np.bincount(lines.source_ids, minlength=len(lines.sources))
     rejected: dict[str, int] = {}
     for source, _, _, _ in rejects:
         rejected[source] = rejected.get(source, 0) + 1
-    return _Parsed(fast, pa.Table.from_pylist(records, schema=ACCESS_LOG_SCHEMA), rejects,
-                   dict(zip(lines.sources, per_source.tolist(), strict=True)), rejected,
-                   block.input_bytes)
+    return _Parsed(rows, runs, rejects, dict(zip(lines.sources, per_source.tolist(), strict=True)),
+                   rejected, block.input_bytes)
+
+
+def _executor(workers: int, input_bytes: int) -> Executor:
+    """Processes for big inputs (true parallelism), a thread for small ones (no start-up cost)."""
+    if workers > 1 and input_bytes >= PROCESS_POOL_BYTES:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-parse")
 
 
 def _ordered(func: Callable[[_Block], _Parsed], items: Iterator[_Block | _Commit],
-             workers: int) -> Iterator[_Parsed | _Commit]:
-    """`map(func, items)` on a thread pool, in order, with bounded lookahead."""
-    with ThreadPoolExecutor(workers, thread_name_prefix="s3sleuth-parse") as pool:
-        pending: deque[Future[_Parsed] | _Commit] = deque()
-        for item in items:
-            pending.append(item if isinstance(item, _Commit) else pool.submit(func, item))
-            while len(pending) > workers * 2:
-                head = pending.popleft()
-                yield head if isinstance(head, _Commit) else head.result()
-        while pending:
+             pool: Executor, lookahead: int) -> Iterator[_Parsed | _Commit]:
+    """`map(func, items)` on `pool`, in order, with bounded lookahead (bounded memory)."""
+    pending: deque[Future[_Parsed] | _Commit] = deque()
+    for item in items:
+        pending.append(item if isinstance(item, _Commit) else pool.submit(func, item))
+        while len(pending) > lookahead:
             head = pending.popleft()
             yield head if isinstance(head, _Commit) else head.result()
+    while pending:
+        head = pending.popleft()
+        yield head if isinstance(head, _Commit) else head.result()
 
 
 class _Producer:
@@ -148,7 +162,7 @@ class _Producer:
 
         def block() -> _Block:
             nonlocal segments, names, size
-            out = _Block(pack(segments, tuple(names)), size)
+            out = _Block(segments, tuple(names), size)
             segments, names, size = [], [], 0
             return out
 
@@ -201,8 +215,7 @@ class _Consumer:
 
     def write(self, parsed: _Parsed) -> None:
         writer = self._writer()
-        writer.add_table(parsed.fast)
-        writer.add_table(parsed.fallback)
+        writer.add_grouped(parsed.rows, parsed.runs)
         for reject in parsed.rejects:
             writer.add_reject(*reject)
         for name, n in parsed.lines_per_source.items():
@@ -226,7 +239,7 @@ class _Consumer:
             self.result.lines += lines
             self.result.parsed += lines - rejected
             self.result.rejected += rejected
-        writer.flush()
+        writer.flush(wait=True)
         writer.close()
         assert self.batch is not None
         self.batch.commit(entries)
@@ -267,11 +280,12 @@ def ingest(
             producer = _Producer(target, sources, result, progress, block_bytes, commit_bytes)
             consumer = _Consumer(target, result, progress, flush_rows)
             try:
-                for item in _ordered(parse, iter(producer), workers):
-                    if isinstance(item, _Commit):
-                        consumer.commit(item)
-                    else:
-                        consumer.write(item)
+                with _executor(workers, sum(s.size for s in sources)) as pool:
+                    for item in _ordered(parse, iter(producer), pool, lookahead=2 * workers):
+                        if isinstance(item, _Commit):
+                            consumer.commit(item)
+                        else:
+                            consumer.write(item)
             except BaseException:
                 consumer.abandon()
                 raise

@@ -118,10 +118,28 @@ def hostile_line(rng: random.Random, when: datetime) -> bytes:
     return b"garbage that is not a log line"
 
 
+ERA_RUNS = (18, 24, 25, 26, 27)  # the field counts, oldest first
+
+
+def era_at(rng: random.Random, progress: float) -> int:
+    """The field count at `progress` (0..1) through a log that lives through every era.
+
+    Each era holds a stretch of the log, and each rollout mixes two eras for a while (real
+    files mix 25 and 26 fields during a rollout), as S3 logs do over the years.
+    """
+    position = progress * len(ERA_RUNS)
+    index = min(int(position), len(ERA_RUNS) - 1)
+    into = position - index
+    if index + 1 < len(ERA_RUNS) and into > 0.8 and rng.random() < (into - 0.8) * 5:
+        return ERA_RUNS[index + 1]
+    return ERA_RUNS[index]
+
+
 def lines(count: int, *, seed: int = 7, start: datetime | None = None, days: int = 7,
           hostile_rate: float = 0.001, buckets: tuple[str, ...] = ("prod-data", "web-assets")
           ) -> Iterator[bytes]:
-    """`count` log lines spread over `days`, about `hostile_rate` of them hostile."""
+    """`count` log lines spread over `days`, about `hostile_rate` of them hostile, passing
+    through every field-count era in order."""
     rng = random.Random(seed)
     start = start or datetime(2024, 2, 1, tzinfo=UTC)
     step = timedelta(days=days) / max(count, 1)
@@ -130,4 +148,5 @@ def lines(count: int, *, seed: int = 7, start: datetime | None = None, days: int
         if rng.random() < hostile_rate:
             yield hostile_line(rng, when)
         else:
-            yield render_line(record(rng, when, bucket=rng.choice(buckets))).encode()
+            era = era_at(rng, i / max(count, 1))
+            yield render_line(record(rng, when, bucket=rng.choice(buckets), field_count=era)).encode()

@@ -63,6 +63,7 @@ def _line_bounds(buf: npt.NDArray[np.uint8]) -> tuple[Int64Array, Int64Array]:
 def pack(segments: list[Segment], sources: tuple[str, ...]) -> Lines:
     """Join segments into one block. Each segment's last line is terminated so lines of two
     sources never merge."""
+    segments = [s for s in segments if s.data]
     parts = [s.data if s.data.endswith(b"\n") else s.data + b"\n" for s in segments]
     data = b"".join(parts)
     starts, lengths = _line_bounds(np.frombuffer(data, dtype=np.uint8))

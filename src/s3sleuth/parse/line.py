@@ -91,7 +91,7 @@ def _scan_head(cur: _Cursor) -> list[str]:
     cur.skip_spaces()
     tokens = [t for t in cur.peek_bare_tokens(_MAX_REQUESTER_TOKENS + 4) if t != ""]
     width = 1
-    for k in range(1, min(_MAX_REQUESTER_TOKENS, len(tokens) - 3) + 1):
+    for k in range(1, min(_MAX_REQUESTER_TOKENS, len(tokens) - 4) + 1):
         if _AWS_OPERATION.fullmatch(tokens[k + 1]) and tokens[k + 3][:1] in ('"', "-"):
             width = k
             break
@@ -118,6 +118,8 @@ def _scan_request_uri(cur: _Cursor) -> tuple[str, list[str]]:
             cur.pos = match.end()
             return token, list(match.groups())
         close = text.find('"', close + 1)
+    if text.find('" ', cur.pos + 1) >= 0:
+        raise LineRejected("the fields after Request-URI are not status/error/bytes/times")
     raise LineRejected("the quoted Request-URI never closes (the line is truncated or garbled)")
 
 

@@ -35,7 +35,7 @@ from s3sleuth.schema import ACCESS_LOG_SCHEMA
 
 _BARE_OPS = pa.array(sorted(BARE_DASH_OPERATIONS), pa.binary())
 _SINGLE_OPS = pa.array(sorted(SINGLE_ENCODED_OPERATIONS), pa.binary())
-_SPACE, _QUOTE, _EMPTY = (pa.scalar(b, pa.binary()) for b in (b" ", b'"', b""))
+_SPACE = pa.scalar(b" ", pa.binary())
 _MAX_PASSES = 8
 _MIN_PASS_LINES = 16  # fewer leftover lines than this go straight to the reference parser
 
@@ -102,32 +102,33 @@ def _string(array: pa.Array, valid: col.Bools) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(array), [validity, offsets, data], offset=array.offset)
 
 
-def _quoted_token(value: pa.Array, bare: pa.Array) -> pa.Array:
-    """The wire form S3 writes for a quoted field: bare `-` only on bare-dash operations."""
-    dash = pc.equal(value, pa.scalar(b"-", pa.binary()))
-    wrapped = pc.binary_join_element_wise(_QUOTE, value, _QUOTE, _EMPTY)
-    return pc.if_else(pc.and_(dash, bare), value, wrapped)
+def _typed(table: pa.Table, line_lengths: col.Ints,
+           quoted: col.Bools) -> tuple[dict[str, pa.Array], col.Bools]:
+    """access_log columns of one CSV pass, and which rows pass the exact and canonical checks.
 
-
-def _typed(table: pa.Table, raw: pa.Array,
-           terminators: pa.Array | pa.Scalar) -> tuple[dict[str, pa.Array], col.Bools]:
-    """access_log columns of one CSV pass, and which rows pass both checks."""
+    The exact check: the tokens, joined by spaces with the quotes S3 writes, must give the raw
+    line. The screen fixed where the quotes are, so this comes down to lengths and the
+    dash forms of the three quoted fields.
+    """
     n, columns = table.num_rows, table.num_columns
     field_count = columns - 1  # the Time field holds one space
     cols = {name: _binary_column(table, name) for name in table.column_names}
     ok = np.ones(n, bool)
+    rebuilt_length = (columns - 1) + 6 * quoted.astype(np.int64)
     for name, (data, offsets, _) in cols.items():
+        lengths = np.diff(offsets)
+        rebuilt_length += lengths
         if name not in ("c9", "c16", "c17"):
-            ok &= np.diff(offsets) > 0  # an empty token is a doubled or trailing space
+            ok &= lengths > 0  # an empty token is a doubled or trailing space
+    ok &= rebuilt_length == line_lengths
     operation = cols["c7"][2]
-    bare = pc.fill_null(pc.is_in(operation, value_set=_BARE_OPS), False)
-    tokens = [cols[f"c{i}"][2] for i in range(columns)]
-    for i in (9, 16, 17):
-        tokens[i] = _quoted_token(cols[f"c{i}"][2], bare)
-    # The exact check. Raw rows keep their terminator ("\n" or "\r\n"); so do the rebuilt.
-    tokens[-1] = pc.binary_join_element_wise(tokens[-1], terminators, _EMPTY)
-    rebuilt = pc.binary_join_element_wise(*tokens, _SPACE)
-    ok &= pc.equal(rebuilt, raw).to_numpy(zero_copy_only=False)
+    bare = pc.fill_null(pc.is_in(operation, value_set=_BARE_OPS), False).to_numpy(
+        zero_copy_only=False)
+    for name in ("c9", "c16", "c17"):
+        data, offsets, _ = cols[name]
+        dash = col.is_dash(data, offsets[:-1], np.diff(offsets))
+        # S3 writes `-` bare for bare-dash operations and `"-"` for all others
+        ok &= np.where(quoted, ~(dash & bare), dash & bare)
     out: dict[str, pa.Array] = {}
     for field in FIELDS:
         p = field.position
@@ -136,12 +137,8 @@ def _typed(table: pa.Table, raw: pa.Array,
                 pa.int64() if field.kind == "bigint" else pa.string()))
             continue
         if field.kind == "time":
-            joined = pc.binary_join_element_wise(cols["c2"][2], cols["c3"][2], _SPACE)
-            data, offsets, _ = _binary_column(pa.table({"t": joined}), "t")
-            seconds, days, valid, field_ok = col.timestamps(data, offsets[:-1], np.diff(offsets))
+            out["time"], out["date"], field_ok = _times(cols["c2"][2], cols["c3"][2])
             ok &= field_ok
-            out["time"] = pa.array(seconds * 1_000_000, pa.timestamp("us", tz="UTC"), mask=~valid)
-            out["date"] = pa.array(days.astype(np.int32), pa.date32(), mask=~valid)
             continue
         data, offsets, array = cols[f"c{p}"] if p > 3 else cols[f"c{p - 1}"]
         starts, lengths = offsets[:-1], np.diff(offsets)
@@ -170,6 +167,24 @@ def _typed(table: pa.Table, raw: pa.Array,
     return out, ok
 
 
+def _times(left: pa.Array, right: pa.Array) -> tuple[pa.Array, pa.Array, col.Bools]:
+    """(time, date, ok) from the two halves of the Time field.
+
+    A block holds a few hundred distinct seconds, so each distinct value is converted once.
+    """
+    joined = pc.binary_join_element_wise(left, right, _SPACE)
+    encoded = pc.dictionary_encode(joined)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    data, offsets, _ = _binary_column(pa.table({"t": encoded.dictionary}), "t")
+    seconds, days, valid, ok = col.timestamps(data, offsets[:-1], np.diff(offsets))
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    seconds, days, valid, ok = seconds[index], days[index], valid[index], ok[index]
+    time = pa.array(seconds * 1_000_000, pa.timestamp("us", tz="UTC"), mask=~valid)
+    date = pa.array(days.astype(np.int32), pa.date32(), mask=~valid)
+    return time, date, ok
+
+
 def _decode_keys(data: col.Bytes, offsets: col.Ints, raw: pa.Array,
                  operation: pa.Array) -> tuple[pa.Array, col.Bools]:
     """Decoded keys: twice for most operations, once for SINGLE_ENCODED_OPERATIONS.
@@ -189,7 +204,8 @@ def _decode_keys(data: col.Bytes, offsets: col.Ints, raw: pa.Array,
     return chosen.cast(pa.string(), safe=False), ~bad
 
 
-def _pass(lines: Lines, rows: col.Ints, columns: int) -> tuple[pa.Table, col.Ints]:
+def _pass(lines: Lines, rows: col.Ints, columns: int,
+          quoted: col.Bools) -> tuple[pa.Table, col.Ints]:
     """One CSV pass over `rows`, which all have `columns` tokens: (table, rows it parsed)."""
     data, line_of_row = _pass_input(lines, rows)
     table, others = _csv(data, columns)
@@ -198,15 +214,11 @@ def _pass(lines: Lines, rows: col.Ints, columns: int) -> tuple[pa.Table, col.Int
     if len(parsed_rows) != table.num_rows or table.num_rows == 0:
         return _empty(), rows[:0]  # rows and lines disagree: trust neither
     mine = line_of_row[parsed_rows]
-    bounds = np.append(lines.starts, len(lines.data))
-    raw = pa.Array.from_buffers(pa.binary(), len(lines), [
-        None, pa.py_buffer(bounds.astype(np.int32)), pa.py_buffer(lines.data)])
-    crlf = bounds[mine + 1] - (lines.starts[mine] + lines.lengths[mine]) == 2
-    terminators = (pc.if_else(pa.array(crlf), pa.scalar(b"\r\n"), pa.scalar(b"\n"))
-                   if crlf.any() else pa.scalar(b"\n", pa.binary()))
-    values, ok = _typed(table, raw.take(pa.array(mine)), terminators)
-    keep = np.flatnonzero(ok)
+    values, ok = _typed(table, lines.lengths[mine], quoted[mine])
     out = pa.table({name: values[name] for name in COLUMN_ORDER if name in values})
+    if ok.all():
+        return out, mine
+    keep = np.flatnonzero(ok)
     return out.take(pa.array(keep)), mine[keep]
 
 
@@ -219,12 +231,13 @@ def _inside(lines: Lines, positions: col.Ints) -> col.Bools:
     return hit
 
 
-def _screen(lines: Lines) -> tuple[col.Bools, col.Ints]:
-    """(lines the CSV reader can split one-to-one, their token counts).
+def _screen(lines: Lines) -> tuple[col.Bools, col.Ints, col.Bools]:
+    """(lines the CSV reader can split one-to-one, their token counts, which are quoted).
 
     Safe: UTF-8, no CR inside, and either no quote or six quotes that open and close fields
-    (an unbalanced quote would make the reader merge lines). Tokens are the spaces outside the
-    quoted fields, plus one.
+    (an unbalanced quote would make the reader merge lines) in the three quoted slots. Tokens are
+    the spaces outside the quoted fields, plus one. For such a line the reader's split is fully
+    determined: the spaces outside quotes, with the three quoted fields unwrapped.
     """
     buf = np.frombuffer(lines.data, np.uint8)
     ends = lines.starts + lines.lengths
@@ -250,12 +263,16 @@ def _screen(lines: Lines) -> tuple[col.Bools, col.Ints]:
 
     inside = spaces_in(q[:, 0], q[:, 1]) + spaces_in(q[:, 2], q[:, 3]) + spaces_in(q[:, 4], q[:, 5])
     tokens = spaces_in(lines.starts, ends) - np.where(quoted, inside, 0) + 1
-    return safe, tokens
+    # The quoted fields must be Request-URI (token 9), Referer (16) and User-Agent (17).
+    before_uri = spaces_in(lines.starts, q[:, 0])
+    before_referer = spaces_in(lines.starts, q[:, 2]) - spaces_in(q[:, 0], q[:, 1])
+    in_slots = (before_uri == 9) & (before_referer == 16)
+    return safe & ((count == 0) | in_slots), tokens, quoted
 
 
 def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
     """(access_log rows of the lines the fast path parsed exactly, their line indices)."""
-    safe, tokens = _screen(lines)
+    safe, tokens, quoted = _screen(lines)
     tables, kept = [], []
     counts = Counter(tokens[safe].tolist())
     for columns, size in counts.most_common(_MAX_PASSES):
@@ -263,7 +280,7 @@ def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
             break
         if columns - 1 < MIN_FIELDS:
             continue
-        table, rows = _pass(lines, np.flatnonzero(safe & (tokens == columns)), columns)
+        table, rows = _pass(lines, np.flatnonzero(safe & (tokens == columns)), columns, quoted)
         if table.num_rows:
             tables.append(table)
             kept.append(rows)

@@ -1,56 +1,91 @@
-"""Accumulates parsed rows in DuckDB and flushes them as date/bucket-partitioned Parquet.
+"""Writes parsed rows as date/bucket-partitioned Parquet into a batch's staging directory.
 
-Arrow tables wait in memory until `flush_rows`, then DuckDB writes them to the batch's staging
-directory in one partitioned COPY straight from Arrow. Memory stays bounded by `flush_rows`,
-however large the input.
+Arrow tables wait in memory until `flush_rows`, then each (date, bucket) partition becomes one
+Parquet file. Memory stays bounded by `flush_rows`, however large the input. The layout matches
+Hive partitioning, so DuckDB, Spark and Athena read it as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from s3sleuth.fields import COLUMN_ORDER, column_types
 from s3sleuth.schema import ACCESS_LOG_SCHEMA, REJECT_SCHEMA
-from s3sleuth.store.catalog import configure
 from s3sleuth.store.store import StagedBatch
 
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# Few distinct values: worth a dictionary. The rest (ids, keys, URIs) only cost time to try.
+DICTIONARY_COLUMNS = [
+    "bucket_owner", "bucket", "remote_ip", "requester", "operation", "error_code",
+    "http_status", "referer", "user_agent", "signature_version", "cipher_suite",
+    "authentication_type", "host_header", "tls_version", "access_point_arn", "acl_required",
+    "source_region", "source_file", "field_count", "date",
+]
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def partition_value(value: object) -> str:
+    """A directory-safe partition value (percent-encoded like DuckDB's and Hive's)."""
+    if value is None:
+        return NULL_PARTITION
+    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), str(value))
+
+
+def partition_runs(table: pa.Table) -> tuple[pa.Table, list[tuple[int, int]]]:
+    """`table` grouped by (date, bucket), and the [start, stop) rows of each group."""
+    if table.num_rows == 0:
+        return table, []
+    days = pc.fill_null(table.column("date").cast(pa.int32()), np.iinfo(np.int32).min)
+    buckets = pc.dictionary_encode(table.column("bucket")).combine_chunks()
+    bucket_ids = pc.fill_null(buckets.indices, -1).to_numpy(zero_copy_only=False)
+    keys = days.to_numpy().astype(np.int64) * (1 << 32) + (bucket_ids.astype(np.int64) + 1)
+    if np.any(np.diff(keys) < 0):
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        table = table.take(pa.array(order))
+    cuts = np.flatnonzero(np.diff(keys)) + 1
+    bounds = zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(keys)].tolist(), strict=True)
+    return table, list(bounds)
+
+
 class BatchWriter:
-    def __init__(self, batch: StagedBatch, *, flush_rows: int = 250_000,
-                 memory_limit: str = "512MB") -> None:
+    """Collects rows per partition and writes each partition as one Parquet file per flush.
+
+    Writing happens on a background thread (PyArrow releases the GIL), one flush at a time.
+    """
+
+    def __init__(self, batch: StagedBatch, *, flush_rows: int = 250_000) -> None:
         self.batch = batch
         self.flush_rows = flush_rows
         self.pending_rows = 0
         self.staged_rows = 0
         self._flushes = 0
+        self._partitions: dict[tuple[object, object], list[pa.Table]] = {}
         self._rejects: list[dict[str, Any]] = []
-        self.con = duckdb.connect()
-        configure(self.con)
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute("SET preserve_insertion_order = false")
-        self.con.execute(f"SET temp_directory = '{batch.dir / 'spill'}'")
-        self._pending: list[pa.Table] = []
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-write")
+        self._writing: Future[None] | None = None
 
-    def close(self) -> None:
-        self.con.close()
+    def add_grouped(self, table: pa.Table, runs: list[tuple[int, int]]) -> None:
+        """Queue rows already grouped by partition (see `partition_runs`)."""
+        for start, stop in runs:
+            part = table.slice(start, stop - start)
+            key = (part.column("date")[0].as_py(), part.column("bucket")[0].as_py())
+            self._partitions.setdefault(key, []).append(part)
+        self.pending_rows += table.num_rows
+        if self.pending_rows >= self.flush_rows:
+            self.flush()
 
     def add_table(self, table: pa.Table) -> None:
-        """Queue rows already in `access_log` column order (written at the next flush)."""
-        if table.num_rows == 0:
-            return
-        self._pending.append(table)
-        self._grew(table.num_rows)
-
-    def add_records(self, records: Iterable[Mapping[str, Any]]) -> None:
-        rows = list(records)
-        if rows:
-            self.add_table(pa.Table.from_pylist(rows, schema=ACCESS_LOG_SCHEMA))
+        """Queue rows in `access_log` column order."""
+        if table.num_rows:
+            self.add_grouped(*partition_runs(table.cast(ACCESS_LOG_SCHEMA)))
 
     def add_reject(self, source_file: str, source_line: int, reason: str, raw: bytes) -> None:
         self._rejects.append(
@@ -59,29 +94,28 @@ class BatchWriter:
         if len(self._rejects) >= self.flush_rows:
             self.flush()
 
-    def _grew(self, rows: int) -> None:
-        self.pending_rows += rows
-        if self.pending_rows >= self.flush_rows:
-            self.flush()
+    def _write(self, partitions: dict[tuple[object, object], list[pa.Table]], target: Path,
+               name: str) -> None:
+        for (date, bucket), parts in partitions.items():
+            directory = target / f"date={partition_value(date)}" / f"bucket={partition_value(bucket)}"
+            directory.mkdir(parents=True, exist_ok=True)
+            pq.write_table(pa.concat_tables(parts), directory / name, compression="snappy",
+                           use_dictionary=DICTIONARY_COLUMNS)
 
-    def flush(self) -> None:
+    def _wait(self) -> None:
+        if self._writing is not None:
+            self._writing.result()
+            self._writing = None
+
+    def flush(self, *, wait: bool = False) -> None:
         """Write everything pending to the batch's staging directory."""
-        if self.pending_rows:
+        if self._partitions:
+            self._wait()  # one flush in flight at a time keeps memory bounded
             self._flushes += 1
             target = self.batch.table_dir("access_log", self._flushes)
-            pattern = f"part-{self.batch.id}-{self._flushes:05d}-{{i}}"
-            pending = pa.concat_tables(
-                [t.cast(ACCESS_LOG_SCHEMA) for t in self._pending], promote_options="none")
-            self.con.register("pending", pending)
-            try:
-                self.con.execute(
-                    f"COPY pending TO '{target}' (FORMAT parquet, PARTITION_BY (date, bucket), "
-                    f"WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{pattern}', "
-                    "COMPRESSION snappy)"
-                )
-            finally:
-                self.con.unregister("pending")
-            self._pending = []
+            name = f"part-{self.batch.id}-{self._flushes:05d}.parquet"
+            self._writing = self._pool.submit(self._write, self._partitions, target, name)
+            self._partitions = {}
             self.staged_rows += self.pending_rows
             self.pending_rows = 0
         if self._rejects:
@@ -91,6 +125,10 @@ class BatchWriter:
             table = pa.Table.from_pylist(self._rejects, schema=REJECT_SCHEMA)
             pq.write_table(table, target / f"part-{self.batch.id}-{self._flushes:05d}.parquet")
             self._rejects = []
+        if wait:
+            self._wait()
 
-
-__all__ = ["COLUMN_ORDER", "BatchWriter"]
+    def close(self) -> None:
+        self._wait()
+        self._pool.shutdown()
+        self._partitions, self._rejects = {}, []

@@ -1,0 +1,45 @@
+# s3sleuth: the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_STORE := .s3sleuth-demo
+
+.PHONY: demo test lint bench samples clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## demo: set up, ingest the bundled sample logs, and answer a question with Athena SQL
+demo: $(VENV)/.installed
+	rm -rf $(DEMO_STORE)
+	$(BIN)/s3sleuth ingest src/s3sleuth/samples/logs --store $(DEMO_STORE)
+	$(BIN)/s3sleuth query --store $(DEMO_STORE) \
+	  "SELECT requester, operation, key, httpstatus, errorcode, count(*) AS requests \
+	   FROM s3_access_logs_db.mybucket_logs WHERE errorcode = 'AccessDenied' \
+	   GROUP BY 1, 2, 3, 4, 5 ORDER BY requests DESC LIMIT 5"
+
+## test: set up and run every test, with lint and type checks
+test: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+## bench: the ingest benchmark (1M lines, generated once into bench/data)
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench_ingest.py
+
+## samples: regenerate the bundled sample logs
+samples: $(VENV)/.installed
+	$(BIN)/python -m s3sleuth.samples
+
+clean:
+	rm -rf $(VENV) $(DEMO_STORE) .s3sleuth build dist src/*.egg-info

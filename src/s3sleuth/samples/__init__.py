@@ -1,0 +1,84 @@
+"""The bundled sample logs: realistic background traffic plus two stories.
+
+- A Transfer Family SFTP user (test1) whose uploads are denied: 403 AccessDenied on
+  REST.PUT.OBJECT for the role Transfer-Family-Role.
+- An EC2 instance whose traffic moves from the internet (a public IP) to a VPC gateway
+  endpoint (its private IP 10.0.1.179).
+
+The files in `logs/` are written by `python -m s3sleuth.samples` and committed; a test checks
+that they are still exactly what this module writes.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from s3sleuth import synth
+from s3sleuth.parse.render import render_line
+
+LOGS = Path(__file__).parent / "logs"
+START = datetime(2024, 2, 1, tzinfo=UTC)
+HOURS = 6
+ACCOUNT = synth.ACCOUNT
+TRANSFER_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/Transfer-Family-Role"
+TRANSFER_UA = "aws-transfer/1.0 (s-aacfeafc8f2840b9a) aws-sdk-java/2.20.162"
+EC2_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/app-server/i-0a1b2c3d4e5f60718"
+EC2_PUBLIC_IP, EC2_PRIVATE_IP = "54.240.197.23", "10.0.1.179"
+ENDPOINT_SWITCH = START + timedelta(hours=3)
+
+
+def _transfer(rng: random.Random, when: datetime, user: str, session: str,
+              operation: str, key: str, denied: bool) -> dict[str, Any]:
+    method = operation.split(".")[1]
+    return synth.record(
+        rng, when, bucket="partner-uploads", ip="3.225.107.41",
+        requester=f"{TRANSFER_ROLE}/{user}.{session}@s-aacfeafc8f2840b9a",
+        operation=operation, key_raw=key, request_uri=f"{method} /{key} HTTP/1.1",
+        http_status=403 if denied else 200, error_code="AccessDenied" if denied else None,
+        bytes_sent=243 if denied else 0, object_size=None if denied else 2048,
+        user_agent=TRANSFER_UA, field_count=27,
+    )
+
+
+def _stories(rng: random.Random) -> list[dict[str, Any]]:
+    records = []
+    for minute in range(0, HOURS * 60, 20):  # test1 keeps retrying its upload, always denied
+        when = START + timedelta(minutes=minute + 7)
+        records.append(_transfer(rng, when, "test1", "03bf7ddc20e33b8c", "REST.HEAD.OBJECT",
+                                 "test.py", denied=False))
+        records.append(_transfer(rng, when + timedelta(seconds=1), "test1", "03bf7ddc20e33b8c",
+                                 "REST.PUT.OBJECT", "test.py", denied=True))
+    for minute in range(0, HOURS * 60, 30):  # a user whose name holds dots, doing fine
+        when = START + timedelta(minutes=minute + 3)
+        records.append(_transfer(rng, when, "partner.acme", "9a8b7c6d5e4f3a2b",
+                                 "REST.PUT.OBJECT", f"inbox/order-{minute}.csv", denied=False))
+    for minute in range(0, HOURS * 60, 2):  # the EC2 instance, before and after the endpoint
+        when = START + timedelta(minutes=minute, seconds=30)
+        ip = EC2_PRIVATE_IP if when >= ENDPOINT_SWITCH else EC2_PUBLIC_IP
+        records.append(synth.record(rng, when, bucket="prod-data", ip=ip, requester=EC2_ROLE,
+                                    field_count=27))
+    return records
+
+
+def generate(directory: Path = LOGS, *, background: int = 3000, seed: int = 2024) -> list[Path]:
+    """Write the sample log objects (named like S3's SimplePrefix keys) into `directory`."""
+    rng = random.Random(seed)
+    records = _stories(rng)
+    step = timedelta(hours=HOURS) / background
+    for i in range(background):
+        records.append(synth.record(rng, START + step * i, bucket=rng.choice(
+            ("prod-data", "web-assets")), field_count=rng.choice((26, 27, 27))))
+    records.sort(key=lambda r: r["time"])
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for hour in range(HOURS):
+        lo, hi = START + timedelta(hours=hour), START + timedelta(hours=hour + 1)
+        batch = [r for r in records if lo <= r["time"] < hi]
+        name = f"{(hi + timedelta(minutes=5)):%Y-%m-%d-%H-%M-%S}-{rng.getrandbits(64):016X}"
+        path = directory / name
+        path.write_bytes(b"".join(render_line(r).encode() + b"\n" for r in batch))
+        written.append(path)
+    return written

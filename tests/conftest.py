@@ -1,0 +1,30 @@
+"""Shared fixtures. The conformance corpus is read in place from ../shared/conformance."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONFORMANCE = Path(os.environ.get("S3SLEUTH_CONFORMANCE", REPO.parent / "shared" / "conformance"))
+SAMPLES = REPO / "src" / "s3sleuth" / "samples" / "logs"
+
+
+@pytest.fixture(scope="session")
+def conformance() -> Path:
+    if not CONFORMANCE.is_dir():
+        pytest.fail(f"conformance corpus not found at {CONFORMANCE}; "
+                    "check out ../shared beside the repo or set S3SLEUTH_CONFORMANCE")
+    return CONFORMANCE
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture(autouse=True)
+def _no_env_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("S3SLEUTH_STORE", raising=False)
