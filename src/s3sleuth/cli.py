@@ -24,9 +24,9 @@ from rich.progress import (
 
 from s3sleuth import __version__
 from s3sleuth.errors import S3SleuthError
-from s3sleuth.ingest import IngestResult, ingest
+from s3sleuth.pipeline import IngestResult, ingest
 from s3sleuth.output import FORMATS, emit, write_json
-from s3sleuth.query import query
+from s3sleuth.sql.run import query
 from s3sleuth.sources import LocalSource
 from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
 
@@ -62,8 +62,14 @@ def _errors(debug: bool) -> Iterator[None]:
         click.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
-        stderr.print("interrupted; committed work is kept, the rest is redone next run")
+        click.echo("interrupted; committed work is kept, the rest is redone next run", err=True)
         sys.exit(130)
+    except Exception as err:  # a bug: still one line, with the way to learn more
+        if debug:
+            raise
+        click.echo(f"internal error: {type(err).__name__}: {err} "
+                   "(rerun with --debug for a traceback, and please report it)", err=True)
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -121,9 +127,12 @@ def _ingest_summary(result: IngestResult) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Summary format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--commit-mb", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Commit after about this many MiB of input; a crash loses at most this much "
+                   "work, which the next run redoes.")
 @click.pass_obj
 def ingest_command(obj: dict[str, Any], sources: tuple[str, ...], store: Path | None,
-                   fmt: str, quiet: bool) -> None:
+                   fmt: str, quiet: bool, commit_mb: int) -> None:
     """Parse log files into the store.
 
     A SOURCE is a file, a directory (walked recursively, hidden files skipped), a glob, a
@@ -133,7 +142,8 @@ def ingest_command(obj: dict[str, Any], sources: tuple[str, ...], store: Path | 
     with _errors(obj["debug"]):
         bar = _Bar(enabled=not quiet)
         try:
-            result = ingest(list(sources), store, progress=bar.advance, on_plan=bar.plan)
+            result = ingest(list(sources), store, progress=bar.advance, on_plan=bar.plan,
+                            commit_bytes=commit_mb << 20)
         finally:
             bar.close()
         if fmt == "json":

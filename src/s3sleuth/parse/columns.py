@@ -34,6 +34,8 @@ _TIME_LITERAL = np.array([ord(c) for c in _TIME_LITERALS.values()], np.int64)
 
 def gather(buf: Bytes, starts: Ints, width: int) -> Bytes:
     """An (n, width) matrix of the bytes at each start (clamped at the end of the buffer)."""
+    if len(buf) == 0:
+        return np.zeros((len(starts), width), np.uint8)
     index = np.minimum(starts[:, None] + np.arange(width), len(buf) - 1)
     return buf[index]
 

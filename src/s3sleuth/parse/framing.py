@@ -17,30 +17,47 @@ Int64Array = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Segment:
-    """Consecutive lines of one source inside a block."""
+    """Consecutive whole lines of one source: given as bytes, or as a byte range of a file
+    (so a worker process can read it itself instead of receiving it through a pipe)."""
 
     source: int  # index into the block's `sources`
-    first_number: int  # 1-based line number of the segment's first line in its source
-    data: bytes
+    data: bytes | None = None
+    path: str | None = None
+    offset: int = 0
+    length: int = 0
+
+    def load(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            return f.read(self.length)
 
 
 @dataclass(frozen=True)
 class Lines:
     """The lines of one block: `data[starts[i] : starts[i] + lengths[i]]` is line i.
 
-    A block may hold lines of several sources (small files are packed together); `source_ids`
-    and `numbers` say where each line came from.
+    A block may hold lines of several sources (small files are packed together). `segments`
+    and `numbers` say where each line came from: its segment, and its 1-based number within
+    that segment (the ingest adds the segment's offset in its source).
     """
 
     data: bytes
     starts: Int64Array
     lengths: Int64Array
-    numbers: Int64Array  # 1-based line number within its source
-    source_ids: Int64Array  # index into `sources`
+    numbers: Int64Array
+    segments: Int64Array
+    segment_sources: Int64Array  # source index of each segment
     sources: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    @property
+    def source_ids(self) -> Int64Array:
+        return self.segment_sources[self.segments]
 
     def line(self, i: int) -> bytes:
         start = int(self.starts[i])
@@ -62,23 +79,23 @@ def _line_bounds(buf: npt.NDArray[np.uint8]) -> tuple[Int64Array, Int64Array]:
 
 def pack(segments: list[Segment], sources: tuple[str, ...]) -> Lines:
     """Join segments into one block. Each segment's last line is terminated so lines of two
-    sources never merge."""
-    segments = [s for s in segments if s.data]
-    parts = [s.data if s.data.endswith(b"\n") else s.data + b"\n" for s in segments]
+    segments never merge."""
+    parts = [s.load() for s in segments]
+    parts = [p if not p or p.endswith(b"\n") else p + b"\n" for p in parts]
     data = b"".join(parts)
     starts, lengths = _line_bounds(np.frombuffer(data, dtype=np.uint8))
-    seg_ends = np.cumsum([len(p) for p in parts])
+    sizes = np.array([len(p) for p in parts], np.int64)
+    seg_ends = np.cumsum(sizes)
     seg_of_line = np.searchsorted(seg_ends, starts, side="right")
-    first_line_of_seg = np.searchsorted(starts, seg_ends - np.array([len(p) for p in parts]))
-    seg_source = np.array([s.source for s in segments], np.int64)
-    seg_first = np.array([s.first_number for s in segments], np.int64)
-    numbers = seg_first[seg_of_line] + np.arange(len(starts)) - first_line_of_seg[seg_of_line]
-    return Lines(data, starts, lengths, numbers, seg_source[seg_of_line], sources)
+    first_line_of_seg = np.searchsorted(starts, seg_ends - sizes)
+    numbers = np.arange(len(starts)) - first_line_of_seg[seg_of_line] + 1
+    seg_sources = np.array([s.source for s in segments], np.int64)
+    return Lines(data, starts, lengths, numbers, seg_of_line, seg_sources, sources)
 
 
-def split_lines(data: bytes, first_number: int = 1, source: str = "") -> Lines:
+def split_lines(data: bytes, source: str = "") -> Lines:
     """The lines of one block from one source."""
-    return pack([Segment(0, first_number, data)], (source,))
+    return pack([Segment(0, data)], (source,))
 
 
 def _has_high_byte(data: npt.NDArray[np.uint8]) -> bool:

@@ -102,20 +102,24 @@ def _string(array: pa.Array, valid: col.Bools) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(array), [validity, offsets, data], offset=array.offset)
 
 
-def _typed(table: pa.Table, line_lengths: col.Ints,
-           quoted: col.Bools) -> tuple[dict[str, pa.Array], col.Bools]:
+def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quote: col.Ints,
+           third_quote: col.Ints) -> tuple[dict[str, pa.Array], col.Bools]:
     """access_log columns of one CSV pass, and which rows pass the exact and canonical checks.
 
     The exact check: the tokens, joined by spaces with the quotes S3 writes, must give the raw
-    line. The screen fixed where the quotes are, so this comes down to lengths and the
-    dash forms of the three quoted fields.
+    line. The screen made the reader's split exact, so this comes down to lengths, the quotes
+    being around tokens 9, 16 and 17, and the dash forms of those three fields.
     """
     n, columns = table.num_rows, table.num_columns
     field_count = columns - 1  # the Time field holds one space
     cols = {name: _binary_column(table, name) for name in table.column_names}
     ok = np.ones(n, bool)
     rebuilt_length = (columns - 1) + 6 * quoted.astype(np.int64)
-    for name, (data, offsets, _) in cols.items():
+    for i, (name, (data, offsets, _)) in enumerate(cols.items()):
+        if i == 9:  # where the Request-URI's quote must be: after 9 tokens and 9 spaces
+            ok &= ~quoted | (first_quote == rebuilt_length - 6 * quoted + 9 - (columns - 1))
+        if i == 16:  # the Referer's: 16 tokens, 16 spaces and the Request-URI's two quotes
+            ok &= ~quoted | (third_quote == rebuilt_length - 6 * quoted + 18 - (columns - 1))
         lengths = np.diff(offsets)
         rebuilt_length += lengths
         if name not in ("c9", "c16", "c17"):
@@ -204,22 +208,49 @@ def _decode_keys(data: col.Bytes, offsets: col.Ints, raw: pa.Array,
     return chosen.cast(pa.string(), safe=False), ~bad
 
 
-def _pass(lines: Lines, rows: col.Ints, columns: int,
-          quoted: col.Bools) -> tuple[pa.Table, col.Ints]:
-    """One CSV pass over `rows`, which all have `columns` tokens: (table, rows it parsed)."""
+def _pass(lines: Lines, rows: col.Ints, columns: int, quoted: col.Bools, first_quote: col.Ints,
+          third_quote: col.Ints) -> tuple[pa.Table, col.Ints, col.Ints, Counter[int]]:
+    """One CSV pass over `rows` at `columns` tokens.
+
+    Returns the parsed table, its line indices, the lines left for another pass and their
+    token counts (as the reader reported them).
+    """
     data, line_of_row = _pass_input(lines, rows)
     table, others = _csv(data, columns)
-    parsed_rows = np.setdiff1d(np.arange(len(line_of_row)),
-                               np.array(sorted(others), np.int64) - 1, assume_unique=True)
-    if len(parsed_rows) != table.num_rows or table.num_rows == 0:
-        return _empty(), rows[:0]  # rows and lines disagree: trust neither
+    other_rows = np.array(sorted(others), np.int64) - 1
+    parsed_rows = np.setdiff1d(np.arange(len(line_of_row)), other_rows, assume_unique=True)
+    if len(parsed_rows) != table.num_rows:
+        return _empty(), rows[:0], rows[:0], Counter()  # rows and lines disagree: trust neither
+    in_pass = np.zeros(len(lines), bool)
+    in_pass[rows] = True
+    left = line_of_row[other_rows]
+    left_counts = [others[r + 1] for r, line in zip(other_rows.tolist(), left.tolist(), strict=True)
+                   if in_pass[line]]
+    left = left[in_pass[left]]
+    if table.num_rows == 0 or columns - 1 < MIN_FIELDS:
+        return _empty(), rows[:0], left, Counter(left_counts)
     mine = line_of_row[parsed_rows]
-    values, ok = _typed(table, lines.lengths[mine], quoted[mine])
+    values, ok = _typed(table, lines.lengths[mine], quoted[mine], first_quote[mine],
+                        third_quote[mine])
     out = pa.table({name: values[name] for name in COLUMN_ORDER if name in values})
-    if ok.all():
-        return out, mine
-    keep = np.flatnonzero(ok)
-    return out.take(pa.array(keep)), mine[keep]
+    if not ok.all():
+        keep = np.flatnonzero(ok)
+        out, mine = out.take(pa.array(keep)), mine[keep]
+    return out, mine, left, Counter(left_counts)
+
+
+def _token_count(line: bytes) -> int:
+    """Tokens the CSV reader sees in one line: spaces outside quoted fields, plus one."""
+    count, quoted, at_start = 1, False, True
+    for byte in line:
+        if byte == 0x22 and (at_start or quoted):
+            quoted = not quoted
+        elif byte == 0x20 and not quoted:
+            count += 1
+            at_start = True
+            continue
+        at_start = False
+    return count
 
 
 def _inside(lines: Lines, positions: col.Ints) -> col.Bools:
@@ -231,13 +262,13 @@ def _inside(lines: Lines, positions: col.Ints) -> col.Bools:
     return hit
 
 
-def _screen(lines: Lines) -> tuple[col.Bools, col.Ints, col.Bools]:
-    """(lines the CSV reader can split one-to-one, their token counts, which are quoted).
+def _screen(lines: Lines) -> tuple[col.Bools, col.Bools, col.Ints, col.Ints]:
+    """(lines the CSV reader can split one-to-one, which are quoted, where their first and
+    third quotes are).
 
     Safe: UTF-8, no CR inside, and either no quote or six quotes that open and close fields
-    (an unbalanced quote would make the reader merge lines) in the three quoted slots. Tokens are
-    the spaces outside the quoted fields, plus one. For such a line the reader's split is fully
-    determined: the spaces outside quotes, with the three quoted fields unwrapped.
+    (an unbalanced quote would make the reader merge lines). For such a line the reader's split
+    is fully determined: the spaces outside quotes, with the three quoted fields unwrapped.
     """
     buf = np.frombuffer(lines.data, np.uint8)
     ends = lines.starts + lines.lengths
@@ -256,34 +287,25 @@ def _screen(lines: Lines) -> tuple[col.Bools, col.Ints, col.Bools]:
     shaped = (count == 0) | quoted
     inner_cr = _inside(lines, np.flatnonzero(buf == 0x0D))
     safe = shaped & (lines.lengths > 0) & ~inner_cr & ~non_utf8_lines(lines)
-    spaces = np.flatnonzero(buf == 0x20)
-
-    def spaces_in(lo: col.Ints, hi: col.Ints) -> col.Ints:
-        return np.searchsorted(spaces, hi) - np.searchsorted(spaces, lo)
-
-    inside = spaces_in(q[:, 0], q[:, 1]) + spaces_in(q[:, 2], q[:, 3]) + spaces_in(q[:, 4], q[:, 5])
-    tokens = spaces_in(lines.starts, ends) - np.where(quoted, inside, 0) + 1
-    # The quoted fields must be Request-URI (token 9), Referer (16) and User-Agent (17).
-    before_uri = spaces_in(lines.starts, q[:, 0])
-    before_referer = spaces_in(lines.starts, q[:, 2]) - spaces_in(q[:, 0], q[:, 1])
-    in_slots = (before_uri == 9) & (before_referer == 16)
-    return safe & ((count == 0) | in_slots), tokens, quoted
+    return safe, quoted, q[:, 0] - lines.starts, q[:, 2] - lines.starts
 
 
 def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
     """(access_log rows of the lines the fast path parsed exactly, their line indices)."""
-    safe, tokens, quoted = _screen(lines)
+    safe, quoted, first_quote, third_quote = _screen(lines)
+    todo = np.flatnonzero(safe)
     tables, kept = [], []
-    counts = Counter(tokens[safe].tolist())
-    for columns, size in counts.most_common(_MAX_PASSES):
-        if size < _MIN_PASS_LINES and tables:
+    columns = _token_count(lines.line(int(todo[0]))) if len(todo) else 0
+    for _ in range(_MAX_PASSES):
+        if len(todo) == 0 or (len(todo) < _MIN_PASS_LINES and tables):
             break
-        if columns - 1 < MIN_FIELDS:
-            continue
-        table, rows = _pass(lines, np.flatnonzero(safe & (tokens == columns)), columns, quoted)
+        table, rows, todo, counts = _pass(lines, todo, columns, quoted, first_quote, third_quote)
         if table.num_rows:
             tables.append(table)
             kept.append(rows)
+        if not counts:
+            break
+        columns = counts.most_common(1)[0][0]  # the next pass takes the commonest other era
     rows = np.concatenate(kept) if kept else np.zeros(0, np.int64)
     if not tables:
         return _empty(), rows

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import duckdb
 
-from s3sleuth.fields import BARE_DASH_OPERATIONS, COLUMN_ORDER, FIELDS, REJECT_COLUMNS, Field, column_types
+from s3sleuth.fields import (
+    BARE_DASH_OPERATIONS,
+    COLUMN_ORDER,
+    FIELDS,
+    REJECT_COLUMNS,
+    Field,
+    column_types,
+)
 from s3sleuth.store.store import Store
 
 ATHENA_SCHEMA = "s3_access_logs_db"

@@ -7,20 +7,17 @@ Hive partitioning, so DuckDB, Spark and Athena read it as it is.
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from s3sleuth.schema import ACCESS_LOG_SCHEMA, REJECT_SCHEMA
+from s3sleuth.store.partitions import partition_runs, partition_value
 from s3sleuth.store.store import StagedBatch
 
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 # Few distinct values: worth a dictionary. The rest (ids, keys, URIs) only cost time to try.
 DICTIONARY_COLUMNS = [
     "bucket_owner", "bucket", "remote_ip", "requester", "operation", "error_code",
@@ -28,31 +25,6 @@ DICTIONARY_COLUMNS = [
     "authentication_type", "host_header", "tls_version", "access_point_arn", "acl_required",
     "source_region", "source_file", "field_count", "date",
 ]
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def partition_value(value: object) -> str:
-    """A directory-safe partition value (percent-encoded like DuckDB's and Hive's)."""
-    if value is None:
-        return NULL_PARTITION
-    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), str(value))
-
-
-def partition_runs(table: pa.Table) -> tuple[pa.Table, list[tuple[int, int]]]:
-    """`table` grouped by (date, bucket), and the [start, stop) rows of each group."""
-    if table.num_rows == 0:
-        return table, []
-    days = pc.fill_null(table.column("date").cast(pa.int32()), np.iinfo(np.int32).min)
-    buckets = pc.dictionary_encode(table.column("bucket")).combine_chunks()
-    bucket_ids = pc.fill_null(buckets.indices, -1).to_numpy(zero_copy_only=False)
-    keys = days.to_numpy().astype(np.int64) * (1 << 32) + (bucket_ids.astype(np.int64) + 1)
-    if np.any(np.diff(keys) < 0):
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        table = table.take(pa.array(order))
-    cuts = np.flatnonzero(np.diff(keys)) + 1
-    bounds = zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(keys)].tolist(), strict=True)
-    return table, list(bounds)
 
 
 class BatchWriter:

@@ -8,10 +8,10 @@ loses only the uncommitted batch, which the next run redoes.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-import multiprocessing
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,17 +21,15 @@ import numpy as np
 import pyarrow as pa
 
 from s3sleuth.errors import S3SleuthError
-from s3sleuth.parse.framing import Segment, pack
-from s3sleuth.parse.line import LineRejected, parse_line
-from s3sleuth.parse.vectorized import parse_block
+from s3sleuth.parse.block import SEGMENT, Block, Parsed, parse, warm_up
+from s3sleuth.parse.framing import Segment
 from s3sleuth.sources import LocalSource, read_chunks, resolve_all
 from s3sleuth.store.catalog import write_catalog_file
 from s3sleuth.store.manifest import SourceEntry
 from s3sleuth.store.store import StagedBatch, Store
-from s3sleuth.schema import ACCESS_LOG_SCHEMA
-from s3sleuth.store.writer import BatchWriter, partition_runs
+from s3sleuth.store.writer import BatchWriter
 
-BLOCK_BYTES = 4 << 20  # small enough for the per-block arrays to stay in cache
+BLOCK_BYTES = 8 << 20  # measured best on 2 cores (bench/): bigger costs cache, smaller overhead
 COMMIT_BYTES = 1 << 30  # commit at the first source boundary after this much input
 WORKERS = 2
 PROCESS_POOL_BYTES = 64 << 20  # below this, parsing in-process is quicker than starting workers
@@ -58,72 +56,26 @@ class IngestResult:
 
 
 @dataclass
-class _Parsed:
-    """One parsed block: rows grouped by partition, rejects, and per-source line counts."""
-
-    rows: pa.Table
-    runs: list[tuple[int, int]]
-    rejects: list[tuple[str, int, str, bytes]]
-    lines_per_source: dict[str, int]
-    rejects_per_source: dict[str, int]
-    input_bytes: int
-
-
-@dataclass
-class _Block:
-    segments: list[Segment]
-    sources: tuple[str, ...]
-    input_bytes: int
-
-
-@dataclass
 class _Commit:
     """A barrier: every source before it is complete; commit them."""
 
     sources: list[tuple[LocalSource, str]] = field(default_factory=list)
 
 
-def parse(block: _Block) -> _Parsed:
-    """Parse one block: the fast path first, the reference parser for the lines it leaves.
-
-    Runs in a worker process, so it also does the per-row work the writer would otherwise do
-    in the main process: casting to the stored schema and grouping rows by partition.
-    """
-    lines = pack(block.segments, block.sources)
-    fast, kept = parse_block(lines)
-    records, rejects = [], []
-    for i in np.setdiff1d(np.arange(len(lines)), kept, assume_unique=True):
-        raw, number = lines.line(int(i)), int(lines.numbers[i])
-        source = lines.sources[int(lines.source_ids[i])]
-        try:
-            record = parse_line(raw)
-        except LineRejected as err:
-            rejects.append((source, number, err.reason, raw))
-            continue
-        record["source_file"], record["source_line"] = source, number
-        records.append(record)
-    rows = pa.concat_tables([fast.cast(ACCESS_LOG_SCHEMA),
-                             pa.Table.from_pylist(records, schema=ACCESS_LOG_SCHEMA)])
-    rows, runs = partition_runs(rows)
-    per_source = np.bincount(lines.source_ids, minlength=len(lines.sources))
-    rejected: dict[str, int] = {}
-    for source, _, _, _ in rejects:
-        rejected[source] = rejected.get(source, 0) + 1
-    return _Parsed(rows, runs, rejects, dict(zip(lines.sources, per_source.tolist(), strict=True)),
-                   rejected, block.input_bytes)
-
-
 def _executor(workers: int, input_bytes: int) -> Executor:
     """Processes for big inputs (true parallelism), a thread for small ones (no start-up cost)."""
     if workers > 1 and input_bytes >= PROCESS_POOL_BYTES:
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(workers):
+            pool.submit(warm_up)  # workers import while the main process hashes and reads
+        return pool
     return ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-parse")
 
 
-def _ordered(func: Callable[[_Block], _Parsed], items: Iterator[_Block | _Commit],
-             pool: Executor, lookahead: int) -> Iterator[_Parsed | _Commit]:
+def _ordered(func: Callable[[Block], Parsed], items: Iterator[Block | _Commit],
+             pool: Executor, lookahead: int) -> Iterator[Parsed | _Commit]:
     """`map(func, items)` on `pool`, in order, with bounded lookahead (bounded memory)."""
-    pending: deque[Future[_Parsed] | _Commit] = deque()
+    pending: deque[Future[Parsed] | _Commit] = deque()
     for item in items:
         pending.append(item if isinstance(item, _Commit) else pool.submit(func, item))
         while len(pending) > lookahead:
@@ -132,6 +84,30 @@ def _ordered(func: Callable[[_Block], _Parsed], items: Iterator[_Block | _Commit
     while pending:
         head = pending.popleft()
         yield head if isinstance(head, _Commit) else head.result()
+
+
+def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Segment]:
+    """A source in line-aligned pieces of about `block_bytes`: byte ranges of a plain file
+    (a worker reads them), or bytes for a compressed one (which cannot be read by range)."""
+    if source.compressed:
+        with source.open() as stream:
+            for chunk in read_chunks(stream, block_bytes):
+                yield Segment(index, data=chunk, length=len(chunk))
+        return
+    with open(source.path, "rb") as f:
+        start = 0
+        while start < source.size:
+            end = min(start + block_bytes, source.size)
+            f.seek(end)
+            while end < source.size:  # extend to the end of the line
+                window = f.read(64 << 10)
+                cut = window.find(b"\n")
+                if cut >= 0:
+                    end += cut + 1
+                    break
+                end += len(window)
+            yield Segment(index, path=str(source.path), offset=start, length=end - start)
+            start = end
 
 
 class _Producer:
@@ -154,15 +130,15 @@ class _Producer:
         self.seen.add(identity)
         return identity
 
-    def __iter__(self) -> Iterator[_Block | _Commit]:
+    def __iter__(self) -> Iterator[Block | _Commit]:
         segments: list[Segment] = []
         names: list[str] = []
         size = since_commit = 0
         done = _Commit()
 
-        def block() -> _Block:
+        def block() -> Block:
             nonlocal segments, names, size
-            out = _Block(segments, tuple(names), size)
+            out = Block(segments, tuple(names), size)
             segments, names, size = [], [], 0
             return out
 
@@ -174,15 +150,12 @@ class _Producer:
                     self.progress(source.size)
                 continue
             names.append(source.name)
-            number = 1
-            with source.open() as stream:
-                for chunk in read_chunks(stream, self.block_bytes):
-                    segments.append(Segment(len(names) - 1, number, chunk))
-                    number += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-                    size += len(chunk)
-                    if size >= self.block_bytes:
-                        yield block()
-                        names = [source.name]
+            for segment in _segments(source, len(names) - 1, self.block_bytes):
+                segments.append(segment)
+                size += segment.length
+                if size >= self.block_bytes:
+                    yield block()
+                    names = [source.name]
             done.sources.append((source, identity))
             since_commit += source.size
             if since_commit >= self.commit_bytes:
@@ -213,15 +186,23 @@ class _Consumer:
             self.writer = BatchWriter(self.batch, flush_rows=self.flush_rows)
         return self.writer
 
-    def write(self, parsed: _Parsed) -> None:
+    def write(self, parsed: Parsed) -> None:
+        """Number the block's lines within their sources, then queue its rows and rejects."""
+        offsets = []
+        for count, name in zip(parsed.segment_lines, parsed.segment_sources, strict=True):
+            offsets.append(self.lines.get(name, 0))
+            self.lines[name] = self.lines.get(name, 0) + count
+        shift = np.array(offsets, np.int64)
+        rows = parsed.rows
+        segment = rows.column(SEGMENT).to_numpy()
+        numbers = rows.column("source_line").to_numpy() + shift[segment]
+        index = rows.column_names.index("source_line")
+        rows = rows.set_column(index, "source_line", pa.array(numbers, pa.int64()))
         writer = self._writer()
-        writer.add_grouped(parsed.rows, parsed.runs)
-        for reject in parsed.rejects:
-            writer.add_reject(*reject)
-        for name, n in parsed.lines_per_source.items():
-            self.lines[name] = self.lines.get(name, 0) + n
-        for name, n in parsed.rejects_per_source.items():
-            self.rejected[name] = self.rejected.get(name, 0) + n
+        writer.add_grouped(rows.drop_columns([SEGMENT]), parsed.runs)
+        for segment_index, name, number, reason, raw in parsed.rejects:
+            writer.add_reject(name, number + offsets[segment_index], reason, raw)
+            self.rejected[name] = self.rejected.get(name, 0) + 1
         if self.progress is not None:
             self.progress(parsed.input_bytes)
 

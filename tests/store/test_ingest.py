@@ -1,0 +1,118 @@
+"""Ingest end to end on a real store: idempotence, source kinds, and lossless accounting."""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from s3sleuth import ingest, query
+from s3sleuth.errors import SourceError
+from s3sleuth.parse import render_line
+from tests.conftest import SAMPLES
+
+
+def count(store: Path, sql: str = "SELECT count(*) AS n FROM access_log") -> int:
+    return int(query(sql, store).column(0)[0].as_py())
+
+
+def test_ingest_is_idempotent(store: Path) -> None:
+    first = ingest([str(SAMPLES)], store)
+    assert first.files == len(list(SAMPLES.iterdir())) and first.rejected == 0
+    rows = count(store)
+    assert rows == first.parsed == first.lines
+    again = ingest([str(SAMPLES)], store)
+    assert (again.files, again.skipped, again.lines) == (0, first.files, 0)
+    assert count(store) == rows
+
+
+def test_the_same_content_at_another_path_adds_nothing(store: Path, tmp_path: Path) -> None:
+    one = next(SAMPLES.iterdir())
+    copy = tmp_path / "copy" / one.name
+    copy.parent.mkdir()
+    shutil.copy(one, copy)
+    ingest([str(one)], store)
+    result = ingest([str(copy)], store)
+    assert (result.files, result.skipped) == (0, 1)
+
+
+def test_gzip_directory_and_glob_sources_give_the_same_rows(store: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    (logs / ".hidden").mkdir(parents=True)
+    files = sorted(SAMPLES.iterdir())[:2]
+    with gzip.open(logs / "first.gz", "wb") as out:
+        out.write(files[0].read_bytes())
+    shutil.copy(files[1], logs / "second")
+    shutil.copy(files[1], logs / ".hidden" / "ignored")
+    result = ingest([str(logs / "*")], store)
+    expected = sum(f.read_bytes().count(b"\n") for f in files)
+    assert (result.files, result.lines, result.parsed) == (2, expected, expected)
+    names = {r["source_file"] for r in query("SELECT DISTINCT source_file FROM access_log",
+                                             store).to_pylist()}
+    assert names == {str(logs / "first.gz"), str(logs / "second")}
+
+
+def test_missing_source_is_a_clear_error(store: Path) -> None:
+    with pytest.raises(SourceError, match="no such file"):
+        ingest(["/nonexistent/logs"], store)
+
+
+def test_every_line_is_accounted_for_with_source_and_line_number(store: Path, tmp_path: Path) -> None:
+    good = next(SAMPLES.iterdir()).read_bytes().splitlines()[:3]
+    lines = [good[0], b"garbage line", good[1], b"", b'x y [01/Feb/2024:00:00:00 +0000] "open',
+             good[2] + b"\xff\xfe"]
+    path = tmp_path / "mixed.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = ingest([str(path)], store)
+    assert (result.lines, result.parsed, result.rejected) == (6, 3, 3)
+    rejects = query("SELECT source_file, source_line, reason, raw FROM rejects ORDER BY 2",
+                    store).to_pylist()
+    assert [(r["source_line"], r["raw"]) for r in rejects] == [
+        (2, lines[1]), (4, lines[3]), (5, lines[4])]
+    assert all(r["source_file"] == str(path) and r["reason"] for r in rejects)
+    assert rejects[2]["reason"] == "line ends before the Requester field"
+    kept = query("SELECT source_line, raw_line FROM access_log ORDER BY 1", store).to_pylist()
+    assert [r["source_line"] for r in kept] == [1, 3, 6]
+    assert kept[2]["raw_line"] == lines[5]  # non-UTF-8 bytes are kept exactly
+
+
+def test_crlf_lines_parse_exactly(store: Path, tmp_path: Path) -> None:
+    text = next(SAMPLES.iterdir()).read_bytes().splitlines()[:20]
+    path = tmp_path / "crlf.log"
+    path.write_bytes(b"".join(line + b"\r\n" for line in text))
+    result = ingest([str(path)], store)
+    assert (result.parsed, result.rejected) == (20, 0)
+    rows = query("SELECT * FROM access_log ORDER BY source_line", store).to_pylist()
+    assert all(r["raw_line"] is None for r in rows)
+    assert [render_line(r).encode() for r in rows] == text
+
+
+def test_stdin_source(store: Path) -> None:
+    data = next(SAMPLES.iterdir()).read_bytes()
+    run = subprocess.run([sys.executable, "-m", "s3sleuth", "ingest", "-", "--store", str(store),
+                          "-q"], input=data, capture_output=True, check=True)
+    assert b"Ingested 1 files" in run.stdout
+    assert count(store, "SELECT count(*) FROM access_log WHERE source_file = '<stdin>'") == \
+        data.count(b"\n")
+
+
+def test_worker_processes_give_the_same_rows(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3sleuth import synth
+
+    monkeypatch.setattr(importlib.import_module("s3sleuth.pipeline"), "PROCESS_POOL_BYTES", 0)
+    path = tmp_path / "big.log"
+    with open(path, "wb") as out:
+        for line in synth.lines(20_000, hostile_rate=0.01):
+            out.write(line + b"\n")
+    inline = ingest([str(path)], tmp_path / "a", workers=1)
+    pooled = ingest([str(path)], tmp_path / "b", workers=2, block_bytes=1 << 20)
+    assert (inline.parsed, inline.rejected) == (pooled.parsed, pooled.rejected)
+    assert inline.parsed + inline.rejected == 20_000
+    sql = "SELECT sum(hash(source_line, bytes_sent, key, time)) FROM access_log"
+    assert count(tmp_path / "a", sql) == count(tmp_path / "b", sql)
