@@ -19,9 +19,9 @@ demo: $(VENV)/.installed
 	rm -rf $(DEMO_STORE)
 	$(BIN)/s3sleuth ingest src/s3sleuth/samples/logs --store $(DEMO_STORE)
 	$(BIN)/s3sleuth query --store $(DEMO_STORE) \
-	  "SELECT requester, operation, key, httpstatus, errorcode, count(*) AS requests \
+	  "SELECT split_part(requester, '/', 2) AS role, operation, key, httpstatus, count(*) AS n \
 	   FROM s3_access_logs_db.mybucket_logs WHERE errorcode = 'AccessDenied' \
-	   GROUP BY 1, 2, 3, 4, 5 ORDER BY requests DESC LIMIT 5"
+	   GROUP BY ALL ORDER BY n DESC LIMIT 3"
 
 ## test: set up and run every test, with lint and type checks
 test: $(VENV)/.installed

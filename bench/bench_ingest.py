@@ -26,7 +26,7 @@ DATA = Path(__file__).parent / "data"
 ATHENA_REGEX = (
     r'([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) '
     r'([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) '
-    r'([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$'
+    r"([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$"
 )
 
 
@@ -48,7 +48,7 @@ def generate(lines: int, files: int) -> tuple[Path, Path]:
         per = -(-len(all_lines) // files)
         for i in range(files):
             name = f"2024-02-01-00-00-{i:05d}-{i:016X}"
-            (tmp / name).write_bytes(b"".join(all_lines[i * per:(i + 1) * per]))
+            (tmp / name).write_bytes(b"".join(all_lines[i * per : (i + 1) * per]))
         tmp.rename(small_dir)
     return big, small_dir
 
@@ -58,17 +58,24 @@ def baseline(path: Path) -> float:
     con.execute("SET threads = 2")
     names = [f"g{i}" for i in range(1, 28)]
     typed = ", ".join(
-        "try_strptime(r.g3, '%d/%b/%Y:%H:%M:%S %z') AS requestdatetime" if n == "g3"
-        else f"TRY_CAST(r.{n} AS BIGINT) AS {n}" if n in ("g10", "g12", "g13", "g14", "g15")
+        "try_strptime(r.g3, '%d/%b/%Y:%H:%M:%S %z') AS requestdatetime"
+        if n == "g3"
+        else f"TRY_CAST(r.{n} AS BIGINT) AS {n}"
+        if n in ("g10", "g12", "g13", "g14", "g15")
         else f"r.{n}"
         for n in names
     )
-    source = (f"read_csv('{path}', columns = {{'line': 'VARCHAR'}}, delim = '\\x01', quote = '',"
-              " escape = '', header = false, auto_detect = false, strict_mode = false,"
-              " ignore_errors = true)")
+    source = (
+        f"read_csv('{path}', columns = {{'line': 'VARCHAR'}}, delim = '\\x01', quote = '',"
+        " escape = '', header = false, auto_detect = false, strict_mode = false,"
+        " ignore_errors = true)"
+    )
     started = time.perf_counter()
-    con.execute(f"CREATE TABLE t AS SELECT {typed} FROM "
-                f"(SELECT regexp_extract(line, ?, ?) AS r FROM {source})", [ATHENA_REGEX, names])
+    con.execute(
+        f"CREATE TABLE t AS SELECT {typed} FROM "
+        f"(SELECT regexp_extract(line, ?, ?) AS r FROM {source})",
+        [ATHENA_REGEX, names],
+    )
     elapsed = time.perf_counter() - started
     con.close()
     return elapsed
@@ -92,12 +99,27 @@ def _tree_rss(pid: int) -> int:
 
 
 def ingest_subprocess(source: Path, store: Path) -> tuple[float, int, dict[str, int]]:
-    """Run an ingest in a fresh process; returns (seconds, peak RSS of its process tree, summary)."""
+    """Run an ingest in a fresh process.
+
+    Returns (seconds, peak RSS of its whole process tree, its JSON summary).
+    """
     shutil.rmtree(store, ignore_errors=True)
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "s3sleuth", "ingest", str(source), "--store", str(store),
-         "--format", "json", "-q"], stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "s3sleuth",
+            "ingest",
+            str(source),
+            "--store",
+            str(store),
+            "--format",
+            "json",
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     peak = 0
     while proc.poll() is None:
@@ -115,8 +137,10 @@ def aggregate(store: Path) -> float:
     from s3sleuth.store.store import Store
 
     con = connect(Store.open(store))
-    sql = ("SELECT operation, http_status, count(*) AS n, sum(bytes_sent) AS bytes "
-           "FROM access_log GROUP BY ALL")
+    sql = (
+        "SELECT operation, http_status, count(*) AS n, sum(bytes_sent) AS bytes "
+        "FROM access_log GROUP BY ALL"
+    )
     con.execute(sql).fetchall()  # warm the file metadata cache
     runs = []
     for _ in range(5):
@@ -130,8 +154,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="runs of each measurement, interleaved; medians are reported")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each measurement, interleaved; medians are reported",
+    )
     args = parser.parse_args()
     big, small = generate(args.lines, args.files)
     size_mib = big.stat().st_size / 2**20
@@ -152,17 +180,23 @@ def main() -> None:
     n = args.lines
     print(f"baseline (DuckDB regexp_extract, Athena regex): {b:6.2f} s {n / b:10,.0f} lines/s")
     print(f"s3sleuth ingest, one file:                      {o:6.2f} s {n / o:10,.0f} lines/s")
-    print(f"s3sleuth ingest, {args.files} files:                   {m:6.2f} s {n / m:10,.0f} lines/s")
-    print(f"  parsed {summary['parsed']:,}, rejected {summary['rejected']:,}, "
-          f"read {summary['lines']:,}")
+    print(
+        f"s3sleuth ingest, {args.files} files:                   {m:6.2f} s {n / m:10,.0f} lines/s"
+    )
+    print(
+        f"  parsed {summary['parsed']:,}, rejected {summary['rejected']:,}, "
+        f"read {summary['lines']:,}"
+    )
     print(f"aggregate (group by operation, status):         {agg * 1000:6.1f} ms")
     print()
     print(f"ingest speed vs baseline:       {b / o:5.2f}x  (target >= 2x, aim 3x)")
     print(f"{args.files} small files vs one file:  {m / o:5.2f}x the time (target <= 1.5x)")
     print(f"peak memory (process tree):     {max(peaks) / 2**20:,.0f} MiB (target < 1024 MiB)")
     print(f"aggregate on stored rows:       {agg * 1000:.1f} ms (target < 100 ms)")
-    print(f"all runs (s): baseline {[round(x, 2) for x in base]}, one {[round(x, 2) for x in one]},"
-          f" many {[round(x, 2) for x in many]}")
+    print(
+        f"all runs (s): baseline {[round(x, 2) for x in base]}, one {[round(x, 2) for x in one]},"
+        f" many {[round(x, 2) for x in many]}"
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ SAMPLES = REPO / "src" / "s3sleuth" / "samples" / "logs"
 @pytest.fixture(scope="session")
 def conformance() -> Path:
     if not CONFORMANCE.is_dir():
-        pytest.fail(f"conformance corpus not found at {CONFORMANCE}; "
-                    "check out ../shared beside the repo or set S3SLEUTH_CONFORMANCE")
+        pytest.fail(
+            f"conformance corpus not found at {CONFORMANCE}; "
+            "check out ../shared beside the repo or set S3SLEUTH_CONFORMANCE"
+        )
     return CONFORMANCE
 
 

@@ -25,11 +25,11 @@ __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:
     from s3sleuth.errors import S3SleuthError as S3SleuthError
-    from s3sleuth.pipeline import IngestResult as IngestResult
-    from s3sleuth.pipeline import ingest as ingest
     from s3sleuth.parse.line import LineRejected as LineRejected
     from s3sleuth.parse.line import parse_line as parse_line
     from s3sleuth.parse.render import render_line as render_line
+    from s3sleuth.pipeline import IngestResult as IngestResult
+    from s3sleuth.pipeline import ingest as ingest
     from s3sleuth.sql.run import query as query
 
 

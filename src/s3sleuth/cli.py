@@ -24,10 +24,10 @@ from rich.progress import (
 
 from s3sleuth import __version__
 from s3sleuth.errors import S3SleuthError
-from s3sleuth.pipeline import IngestResult, ingest
 from s3sleuth.output import FORMATS, emit, write_json
-from s3sleuth.sql.run import query
+from s3sleuth.pipeline import IngestResult, ingest
 from s3sleuth.sources import LocalSource
+from s3sleuth.sql.run import query
 from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,8 +36,11 @@ stderr = Console(stderr=True)
 
 def store_option(func: F) -> F:
     return click.option(
-        "--store", "store", type=click.Path(file_okay=False, path_type=Path),
-        envvar=ENV_VAR, show_envvar=True,
+        "--store",
+        "store",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=ENV_VAR,
+        show_envvar=True,
         help=f"Store directory [default: ./{DEFAULT_STORE}].",
     )(func)
 
@@ -45,9 +48,14 @@ def store_option(func: F) -> F:
 def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         return click.option(
-            "--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
+            "--format",
+            "fmt",
+            type=click.Choice(choices),
+            default="table",
+            show_default=True,
             help="Output format. json is one array of objects keyed by column name.",
         )(func)
+
     return decorate
 
 
@@ -67,8 +75,11 @@ def _errors(debug: bool) -> Iterator[None]:
     except Exception as err:  # a bug: still one line, with the way to learn more
         if debug:
             raise
-        click.echo(f"internal error: {type(err).__name__}: {err} "
-                   "(rerun with --debug for a traceback, and please report it)", err=True)
+        click.echo(
+            f"internal error: {type(err).__name__}: {err} "
+            "(rerun with --debug for a traceback, and please report it)",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -96,8 +107,13 @@ class _Bar:
         if not self.enabled:
             return
         self.progress = Progress(
-            "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-            TransferSpeedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
         )
         self.progress.start()
         total = sum(s.size for s in sources)
@@ -124,15 +140,32 @@ def _ingest_summary(result: IngestResult) -> str:
 @cli.command("ingest")
 @click.argument("sources", nargs=-1, required=True)
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Summary format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary format.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--commit-mb", type=click.IntRange(min=1), default=1024, show_default=True,
-              help="Commit after about this many MiB of input; a crash loses at most this much "
-                   "work, which the next run redoes.")
+@click.option(
+    "--commit-mb",
+    type=click.IntRange(min=1),
+    default=1024,
+    show_default=True,
+    help="Commit after about this many MiB of input; a crash loses at most this much "
+    "work, which the next run redoes.",
+)
 @click.pass_obj
-def ingest_command(obj: dict[str, Any], sources: tuple[str, ...], store: Path | None,
-                   fmt: str, quiet: bool, commit_mb: int) -> None:
+def ingest_command(
+    obj: dict[str, Any],
+    sources: tuple[str, ...],
+    store: Path | None,
+    fmt: str,
+    quiet: bool,
+    commit_mb: int,
+) -> None:
     """Parse log files into the store.
 
     A SOURCE is a file, a directory (walked recursively, hidden files skipped), a glob, a
@@ -142,8 +175,13 @@ def ingest_command(obj: dict[str, Any], sources: tuple[str, ...], store: Path | 
     with _errors(obj["debug"]):
         bar = _Bar(enabled=not quiet)
         try:
-            result = ingest(list(sources), store, progress=bar.advance, on_plan=bar.plan,
-                            commit_bytes=commit_mb << 20)
+            result = ingest(
+                list(sources),
+                store,
+                progress=bar.advance,
+                on_plan=bar.plan,
+                commit_bytes=commit_mb << 20,
+            )
         finally:
             bar.close()
         if fmt == "json":
@@ -155,14 +193,24 @@ def ingest_command(obj: dict[str, Any], sources: tuple[str, ...], store: Path | 
 @cli.command("query")
 @click.argument("sql")
 @store_option
-@click.option("--dialect", type=click.Choice(["athena", "duckdb"]), default="athena",
-              show_default=True, help="SQL dialect of the query; athena is translated by sqlglot.")
+@click.option(
+    "--dialect",
+    type=click.Choice(["athena", "duckdb"]),
+    default="athena",
+    show_default=True,
+    help="SQL dialect of the query; athena is translated by sqlglot.",
+)
 @format_option(FORMATS)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of stdout (required for parquet).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout (required for parquet).",
+)
 @click.pass_obj
-def query_command(obj: dict[str, Any], sql: str, store: Path | None, dialect: str, fmt: str,
-                  output: Path | None) -> None:
+def query_command(
+    obj: dict[str, Any], sql: str, store: Path | None, dialect: str, fmt: str, output: Path | None
+) -> None:
     """Run SQL against the store.
 
     Tables: access_log (typed), rejects, and s3_access_logs_db.mybucket_logs (the

@@ -83,8 +83,9 @@ def write_table(table: pa.Table, console: Console, title: str | None = None) -> 
         console.print("(no rows)", style="dim")
 
 
-def emit(table: pa.Table, fmt: str, output: Path | None = None,
-         console: Console | None = None) -> None:
+def emit(
+    table: pa.Table, fmt: str, output: Path | None = None, console: Console | None = None
+) -> None:
     """Write `table` in `fmt` to `output`, or to stdout."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)}")

@@ -2,7 +2,8 @@
 
 Sources are identified by their content hash, so ingesting the same object again (even from
 another path) adds nothing. Lines are packed into blocks of about `block_bytes` (many small
-files share a block), parsed in worker processes, and written in order. Work is committed in batches of whole sources; a crash
+files share a block), parsed in worker processes, and written in order. Work is committed in
+batches of whole sources; a crash
 loses only the uncommitted batch, which the next run redoes.
 """
 
@@ -72,8 +73,12 @@ def _executor(workers: int, input_bytes: int) -> Executor:
     return ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-parse")
 
 
-def _ordered(func: Callable[[Block], Parsed], items: Iterator[Block | _Commit],
-             pool: Executor, lookahead: int) -> Iterator[Parsed | _Commit]:
+def _ordered(
+    func: Callable[[Block], Parsed],
+    items: Iterator[Block | _Commit],
+    pool: Executor,
+    lookahead: int,
+) -> Iterator[Parsed | _Commit]:
     """`map(func, items)` on `pool`, in order, with bounded lookahead (bounded memory)."""
     pending: deque[Future[Parsed] | _Commit] = deque()
     for item in items:
@@ -113,8 +118,15 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
 class _Producer:
     """Reads sources in order and packs their lines into blocks, with commit barriers."""
 
-    def __init__(self, store: Store, sources: list[LocalSource], result: IngestResult,
-                 progress: Progress | None, block_bytes: int, commit_bytes: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        sources: list[LocalSource],
+        result: IngestResult,
+        progress: Progress | None,
+        block_bytes: int,
+        commit_bytes: int,
+    ) -> None:
         self.store, self.sources, self.result = store, sources, result
         self.progress, self.block_bytes, self.commit_bytes = progress, block_bytes, commit_bytes
         self.seen: set[str] = set()
@@ -171,8 +183,9 @@ class _Producer:
 class _Consumer:
     """Writes parsed blocks in order and commits at the barriers."""
 
-    def __init__(self, store: Store, result: IngestResult, progress: Progress | None,
-                 flush_rows: int) -> None:
+    def __init__(
+        self, store: Store, result: IngestResult, progress: Progress | None, flush_rows: int
+    ) -> None:
         self.store, self.result, self.progress = store, result, progress
         self.flush_rows = flush_rows
         self.batch: StagedBatch | None = None
@@ -214,8 +227,17 @@ class _Consumer:
         for source, identity in barrier.sources:
             lines = self.lines.pop(source.name, 0)
             rejected = self.rejected.pop(source.name, 0)
-            entries.append(SourceEntry(identity, source.name, source.size, source.mtime_ns,
-                                       lines, lines - rejected, rejected))
+            entries.append(
+                SourceEntry(
+                    identity,
+                    source.name,
+                    source.size,
+                    source.mtime_ns,
+                    lines,
+                    lines - rejected,
+                    rejected,
+                )
+            )
             self.result.files += 1
             self.result.lines += lines
             self.result.parsed += lines - rejected
@@ -276,8 +298,9 @@ def ingest(
                         source.path.unlink(missing_ok=True)
             write_catalog_file(target)
     except OSError as err:
-        raise S3SleuthError(f"cannot read or write: {err}",
-                            hint="check paths and permissions") from err
+        raise S3SleuthError(
+            f"cannot read or write: {err}", hint="check paths and permissions"
+        ) from err
     finally:
         target.close()
     result.seconds = time.perf_counter() - started

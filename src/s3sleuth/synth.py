@@ -29,7 +29,8 @@ USER_AGENTS = (
     "aws-sdk-java/2.21.0 Linux/5.10.0 OpenJDK_64-Bit_Server_VM/17.0.9+9-LTS Java/17.0.9 "
     "vendor/Amazon.com_Inc. io/sync http/Apache cfg/retry-mode/legacy",
     "S3Console/0.4, aws-internal/3 aws-sdk-java/1.12.488 Linux/5.10.215 "
-    "OpenJDK_64-Bit_Server_VM/25.372-b08 java/1.8.0_372 vendor/Oracle_Corporation cfg/retry-mode/standard",
+    "OpenJDK_64-Bit_Server_VM/25.372-b08 java/1.8.0_372 vendor/Oracle_Corporation "
+    "cfg/retry-mode/standard",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0.0.0 Safari/537.36",
     "aws-sdk-go-v2/1.24.0 os/linux lang/go#1.21.5 md/GOOS#linux md/GOARCH#amd64 api/s3#1.47.7",
@@ -57,8 +58,14 @@ def _key(rng: random.Random) -> str:
     return f"{prefix}/{name}-{rng.randint(0, 99999)}.{rng.choice(('parquet', 'json', 'png', 'gz'))}"
 
 
-def record(rng: random.Random, when: datetime, bucket: str = "prod-data",
-           ip: str | None = None, requester: str | None = None, **overrides: Any) -> dict[str, Any]:
+def record(
+    rng: random.Random,
+    when: datetime,
+    bucket: str = "prod-data",
+    ip: str | None = None,
+    requester: str | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     """One plausible request as `access_log` values (key_raw holds the logged Key)."""
     op = rng.choices(("GET", "PUT", "HEAD", "LIST", "DELETE"), (60, 15, 12, 10, 3))[0]
     key = _key(rng)
@@ -71,22 +78,47 @@ def record(rng: random.Random, when: datetime, bucket: str = "prod-data",
         "DELETE": ("REST.DELETE.OBJECT", f"DELETE /{path} HTTP/1.1", None),
     }[op]
     status, error = rng.choices(
-        ((200, None), (206, None), (304, None), (404, "NoSuchKey"), (403, "AccessDenied"),
-         (503, "SlowDown")), (80, 4, 4, 7, 4, 1))[0]
+        (
+            (200, None),
+            (206, None),
+            (304, None),
+            (404, "NoSuchKey"),
+            (403, "AccessDenied"),
+            (503, "SlowDown"),
+        ),
+        (80, 4, 4, 7, 4, 1),
+    )[0]
     sent = size if op == "GET" and status == 200 else rng.choice((0, 0, 243, 512))
     values: dict[str, Any] = {
-        "bucket_owner": OWNER, "bucket": bucket, "time": when,
+        "bucket_owner": OWNER,
+        "bucket": bucket,
+        "time": when,
         "remote_ip": ip or f"10.0.{rng.randint(0, 3)}.{rng.randint(1, 254)}",
-        "requester": requester or rng.choice(REQUESTERS), "request_id": _rand_id(rng),
-        "operation": operation, "key_raw": None if op == "LIST" else quote(path, safe="/"),
-        "request_uri": uri, "http_status": status, "error_code": error, "bytes_sent": sent,
-        "object_size": size, "total_time_ms": rng.randint(1, 900),
-        "turn_around_time_ms": rng.randint(1, 80), "referer": None,
-        "user_agent": rng.choice(USER_AGENTS), "version_id": None, "host_id": _host_id(rng),
-        "signature_version": "SigV4", "cipher_suite": "TLS_AES_128_GCM_SHA256",
-        "authentication_type": "AuthHeader", "host_header": f"{bucket}.s3.us-east-1.amazonaws.com",
-        "tls_version": "TLSv1.3", "access_point_arn": None, "acl_required": None,
-        "source_region": "us-east-1", "field_count": rng.choice(ERAS), "extra_fields": None,
+        "requester": requester or rng.choice(REQUESTERS),
+        "request_id": _rand_id(rng),
+        "operation": operation,
+        "key_raw": None if op == "LIST" else quote(path, safe="/"),
+        "request_uri": uri,
+        "http_status": status,
+        "error_code": error,
+        "bytes_sent": sent,
+        "object_size": size,
+        "total_time_ms": rng.randint(1, 900),
+        "turn_around_time_ms": rng.randint(1, 80),
+        "referer": None,
+        "user_agent": rng.choice(USER_AGENTS),
+        "version_id": None,
+        "host_id": _host_id(rng),
+        "signature_version": "SigV4",
+        "cipher_suite": "TLS_AES_128_GCM_SHA256",
+        "authentication_type": "AuthHeader",
+        "host_header": f"{bucket}.s3.us-east-1.amazonaws.com",
+        "tls_version": "TLSv1.3",
+        "access_point_arn": None,
+        "acl_required": None,
+        "source_region": "us-east-1",
+        "field_count": rng.choice(ERAS),
+        "extra_fields": None,
     }
     values.update(overrides)
     return values
@@ -97,7 +129,7 @@ def hostile_line(rng: random.Random, when: datetime) -> bytes:
     base = render_line(record(rng, when, field_count=26))
     kind = rng.randrange(10)
     if kind == 0:  # unescaped quote inside Request-URI
-        return base.replace(" HTTP/1.1\"", '?q="x" HTTP/1.1"', 1).encode()
+        return base.replace(' HTTP/1.1"', '?q="x" HTTP/1.1"', 1).encode()
     if kind == 1:  # User-Agent starting with ""
         return base.replace('"-" "', '"-" ""', 1).encode()
     if kind == 2:  # double space between fields
@@ -135,9 +167,15 @@ def era_at(rng: random.Random, progress: float) -> int:
     return ERA_RUNS[index]
 
 
-def lines(count: int, *, seed: int = 7, start: datetime | None = None, days: int = 7,
-          hostile_rate: float = 0.001, buckets: tuple[str, ...] = ("prod-data", "web-assets")
-          ) -> Iterator[bytes]:
+def lines(
+    count: int,
+    *,
+    seed: int = 7,
+    start: datetime | None = None,
+    days: int = 7,
+    hostile_rate: float = 0.001,
+    buckets: tuple[str, ...] = ("prod-data", "web-assets"),
+) -> Iterator[bytes]:
     """`count` log lines spread over `days`, about `hostile_rate` of them hostile, passing
     through every field-count era in order."""
     rng = random.Random(seed)
@@ -149,4 +187,6 @@ def lines(count: int, *, seed: int = 7, start: datetime | None = None, days: int
             yield hostile_line(rng, when)
         else:
             era = era_at(rng, i / max(count, 1))
-            yield render_line(record(rng, when, bucket=rng.choice(buckets), field_count=era)).encode()
+            yield render_line(
+                record(rng, when, bucket=rng.choice(buckets), field_count=era)
+            ).encode()

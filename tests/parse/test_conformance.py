@@ -41,8 +41,18 @@ def test_icodeforlove_expectations(conformance: Path) -> None:
     first, second = (parse(line) for line in lines_of(folder / "matches_valid.log"))
     want = expected["matches_valid.log"][0]
     assert first["time"] == datetime(2014, 2, 6, 0, 0, 38, tzinfo=UTC)
-    for name in ("bucket_owner", "bucket", "remote_ip", "requester", "request_id", "operation",
-                 "request_uri", "http_status", "bytes_sent", "user_agent"):
+    for name in (
+        "bucket_owner",
+        "bucket",
+        "remote_ip",
+        "requester",
+        "request_id",
+        "operation",
+        "request_uri",
+        "http_status",
+        "bytes_sent",
+        "user_agent",
+    ):
         assert first[name] == want[name], name
     assert first["key_raw"] == want["key"]  # the source keeps the key as logged
     assert first["total_time_ms"] == want["total_time"]
@@ -57,10 +67,18 @@ def test_logstash_expectations(conformance: Path) -> None:
     folder = conformance / "logstash-patterns-core"
     expected = json.loads((folder / "aws_spec_S3_ACCESS_LOG.expected.json").read_text())["expected"]
     records = [parse(line) for line in lines_of(folder / "aws_spec_S3_ACCESS_LOG.log")]
-    names = {"owner": "bucket_owner", "bucket": "bucket", "clientip": "remote_ip",
-             "requester": "requester", "request_id": "request_id", "operation": "operation",
-             "response": "http_status", "error_code": "error_code",
-             "object_size": "object_size", "version_id": "version_id"}
+    names = {
+        "owner": "bucket_owner",
+        "bucket": "bucket",
+        "clientip": "remote_ip",
+        "requester": "requester",
+        "request_id": "request_id",
+        "operation": "operation",
+        "response": "http_status",
+        "error_code": "error_code",
+        "object_size": "object_size",
+        "version_id": "version_id",
+    }
     for record, case in zip(records, expected, strict=True):
         legacy = case["legacy"]
         for theirs, ours in names.items():
@@ -81,11 +99,16 @@ def test_logstash_expectations(conformance: Path) -> None:
 
 def test_elastic_expectations(conformance: Path) -> None:
     folder = conformance / "elastic-integrations"
-    expected = json.loads(
-        (folder / "test-s3-server-access.log-expected.reduced.json").read_text())["expected"]
+    expected = json.loads((folder / "test-s3-server-access.log-expected.reduced.json").read_text())[
+        "expected"
+    ]
     records = [parse(line) for line in lines_of(folder / "test-s3-server-access.log")]
-    renamed = {"point_arn": "access_point_arn", "aclrequired": "acl_required",
-               "total_time": "total_time_ms", "turn_around_time": "turn_around_time_ms"}
+    renamed = {
+        "point_arn": "access_point_arn",
+        "aclrequired": "acl_required",
+        "total_time": "total_time_ms",
+        "turn_around_time": "turn_around_time_ms",
+    }
     for record, case in zip(records, expected, strict=True):
         for theirs, value in case["aws.s3access"].items():
             ours = renamed.get(theirs, theirs)
@@ -109,8 +132,13 @@ def test_dandi_expectations(conformance: Path) -> None:
         wanted = json.loads(expected_file.read_text())["expected_rows"]
         for row in wanted:
             stamp = datetime.fromisoformat(row["timestamp"]).replace(tzinfo=UTC)
-            matches = [r for r in records if r["time"] == stamp and r["key"] is not None
-                       and r["key"].startswith(row["object_key"])]
+            matches = [
+                r
+                for r in records
+                if r["time"] == stamp
+                and r["key"] is not None
+                and r["key"].startswith(row["object_key"])
+            ]
             assert matches, row
             assert matches[0]["remote_ip"] == row["ip_address"]
             assert matches[0]["bytes_sent"] == row["bytes_sent"]
@@ -124,8 +152,9 @@ def test_s3_log_extraction_expectations(conformance: Path) -> None:
     for r in records:  # the source's rule: GET.OBJECT with a 2xx status, keyed by logged Key
         if r["operation"] != "REST.GET.OBJECT" or not 200 <= r["http_status"] < 300:
             continue
-        entry = extracted.setdefault(r["key_raw"], {"bytes_sent": [], "download": [], "ips": [],
-                                                    "timestamps": []})
+        entry = extracted.setdefault(
+            r["key_raw"], {"bytes_sent": [], "download": [], "ips": [], "timestamps": []}
+        )
         entry["bytes_sent"].append(str(r["bytes_sent"]))
         entry["download"].append("1" if r["http_status"] == 200 else "0")
         entry["ips"].append(r["remote_ip"])

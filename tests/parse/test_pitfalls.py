@@ -15,8 +15,10 @@ import pytest
 
 from s3sleuth.parse import LineRejected, parse_line, render_line
 
-CASES = [json.loads(line) for line in
-         (Path(__file__).parent / "golden" / "pitfalls.jsonl").read_text().splitlines()]
+CASES = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "golden" / "pitfalls.jsonl").read_text().splitlines()
+]
 
 
 def raw_of(case: dict[str, Any]) -> bytes:
@@ -49,6 +51,19 @@ def test_pitfall(case: dict[str, Any]) -> None:
 
 def test_the_cases_cover_every_pitfall() -> None:
     names = " ".join(c["case"] for c in CASES).lower()
-    for topic in ("dash", "quote", "requester", "double space", "offset", "ipv6", "utf-8",
-                  "four-part", "trailing", "17-field", "port", "encoded", "never closes"):
+    for topic in (
+        "dash",
+        "quote",
+        "requester",
+        "double space",
+        "offset",
+        "ipv6",
+        "utf-8",
+        "four-part",
+        "trailing",
+        "17-field",
+        "port",
+        "encoded",
+        "never closes",
+    ):
         assert topic in names, topic

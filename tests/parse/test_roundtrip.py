@@ -16,38 +16,71 @@ from s3sleuth.parse.framing import split_lines
 from s3sleuth.parse.vectorized import parse_block
 
 # "-" on the wire means NULL, so it is not a value a record can hold.
-token = st.text(st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters='"'),
-                min_size=1, max_size=20).filter(lambda s: s != "-")
+token = st.text(
+    st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters='"'),
+    min_size=1,
+    max_size=20,
+).filter(lambda s: s != "-")
 free_text = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF), max_size=40)
 maybe = st.one_of(st.none(), token)
-times = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1),
-                     timezones=st.just(UTC)).map(lambda t: t.replace(microsecond=0))
+times = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+).map(lambda t: t.replace(microsecond=0))
 count = st.one_of(st.none(), st.integers(0, 2**31 - 1))
 
 
 @st.composite
 def records(draw: st.DrawFn) -> dict[str, Any]:
     """Records whose line is regular (no field needs the raw line to be rebuilt)."""
-    operation = draw(st.sampled_from(
-        ["REST.GET.OBJECT", "REST.PUT.OBJECT", "BATCH.DELETE.OBJECT", "S3.EXPIRE.OBJECT",
-         "REST.COPY.OBJECT_GET", "S3.COMPUTE.OBJECT.CHECKSUM", "WEBSITE.GET.OBJECT"]))
+    operation = draw(
+        st.sampled_from(
+            [
+                "REST.GET.OBJECT",
+                "REST.PUT.OBJECT",
+                "BATCH.DELETE.OBJECT",
+                "S3.EXPIRE.OBJECT",
+                "REST.COPY.OBJECT_GET",
+                "S3.COMPUTE.OBJECT.CHECKSUM",
+                "WEBSITE.GET.OBJECT",
+            ]
+        )
+    )
     bare = operation in ("BATCH.DELETE.OBJECT", "REST.COPY.OBJECT_GET")
     quoted = st.none() if bare else st.one_of(st.none(), free_text.filter(lambda s: s != "-"))
     field_count = draw(st.sampled_from([17, 18, 24, 25, 26, 27, 28]))
     values = {
-        "bucket_owner": draw(token), "bucket": draw(maybe), "time": draw(st.one_of(st.none(), times)),
-        "remote_ip": draw(maybe), "requester": draw(maybe), "request_id": draw(token),
-        "operation": operation, "key_raw": draw(st.one_of(st.none(), token)),
-        "request_uri": draw(quoted), "http_status": draw(st.one_of(st.none(), st.integers(100, 599))),
-        "error_code": draw(maybe), "bytes_sent": draw(st.integers(0, 2**62)),
+        "bucket_owner": draw(token),
+        "bucket": draw(maybe),
+        "time": draw(st.one_of(st.none(), times)),
+        "remote_ip": draw(maybe),
+        "requester": draw(maybe),
+        "request_id": draw(token),
+        "operation": operation,
+        "key_raw": draw(st.one_of(st.none(), token)),
+        "request_uri": draw(quoted),
+        "http_status": draw(st.one_of(st.none(), st.integers(100, 599))),
+        "error_code": draw(maybe),
+        "bytes_sent": draw(st.integers(0, 2**62)),
         "object_size": draw(st.one_of(st.none(), st.integers(0, 2**62))),
-        "total_time_ms": draw(count), "turn_around_time_ms": draw(count),
-        "referer": draw(quoted), "user_agent": draw(quoted), "field_count": field_count,
+        "total_time_ms": draw(count),
+        "turn_around_time_ms": draw(count),
+        "referer": draw(quoted),
+        "user_agent": draw(quoted),
+        "field_count": field_count,
         "extra_fields": "x-future" if field_count == 28 else None,
     }
-    for name in ("version_id", "host_id", "signature_version", "cipher_suite",
-                 "authentication_type", "host_header", "tls_version", "access_point_arn",
-                 "acl_required", "source_region"):
+    for name in (
+        "version_id",
+        "host_id",
+        "signature_version",
+        "cipher_suite",
+        "authentication_type",
+        "host_header",
+        "tls_version",
+        "access_point_arn",
+        "acl_required",
+        "source_region",
+    ):
         values[name] = draw(maybe)
     if values["tls_version"] == "TLS":
         values["tls_version"] = "TLSv1.2"
@@ -97,9 +130,12 @@ def test_fast_path_agrees_with_the_reference_parser(batch: list[dict[str, Any]])
 def test_fast_path_agrees_on_realistic_and_hostile_lines(seed: int) -> None:
     rng = random.Random(seed)
     start = datetime(2024, 2, 1, tzinfo=UTC)
-    lines = [synth.hostile_line(rng, start + timedelta(seconds=i)) if rng.random() < 0.3
-             else render_line(synth.record(rng, start, field_count=rng.choice(synth.ERA_RUNS)))
-             .encode() for i in range(40)]
+    lines = [
+        synth.hostile_line(rng, start + timedelta(seconds=i))
+        if rng.random() < 0.3
+        else render_line(synth.record(rng, start, field_count=rng.choice(synth.ERA_RUNS))).encode()
+        for i in range(40)
+    ]
     assert _fast_equals_reference(lines) > 0
 
 
@@ -129,12 +165,16 @@ def test_arbitrary_bytes_never_crash_and_every_line_is_accounted_for(data: bytes
 
 
 @settings(max_examples=200)
-@given(st.lists(st.sampled_from([b"\r", b"\n", b'"', b" ", b"-", b"[", b"]", b"\xff", b"a"]),
-                max_size=60), st.integers(0, 2**32 - 1))
+@given(
+    st.lists(
+        st.sampled_from([b"\r", b"\n", b'"', b" ", b"-", b"[", b"]", b"\xff", b"a"]), max_size=60
+    ),
+    st.integers(0, 2**32 - 1),
+)
 def test_mutated_lines_never_crash(noise: list[bytes], seed: int) -> None:
     rng = random.Random(seed)
     line = bytearray(render_line(synth.record(rng, datetime(2024, 2, 1, tzinfo=UTC))).encode())
     for piece in noise:
-        line[rng.randrange(len(line) + 1):0] = piece
+        line[rng.randrange(len(line) + 1) : 0] = piece
     lines, parsed, rejected = _account(bytes(line))
     assert parsed + rejected == lines

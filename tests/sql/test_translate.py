@@ -20,12 +20,15 @@ def run(sql: str) -> object:
     return con.execute(statement).fetchone()[0]  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("joda", "strftime"), [
-    ("dd/MMM/yyyy:HH:mm:ss Z", "%d/%b/%Y:%H:%M:%S %z"),
-    ("yyyy-MM-dd'T'HH:mm:ss.SSS", "%Y-%m-%dT%H:%M:%S.%g"),
-    ("EEE, d MMMM yyyy h:mm a", "%a, %-d %B %Y %-I:%M %p"),
-    ("''yy''", "'%y'"),
-])
+@pytest.mark.parametrize(
+    ("joda", "strftime"),
+    [
+        ("dd/MMM/yyyy:HH:mm:ss Z", "%d/%b/%Y:%H:%M:%S %z"),
+        ("yyyy-MM-dd'T'HH:mm:ss.SSS", "%Y-%m-%dT%H:%M:%S.%g"),
+        ("EEE, d MMMM yyyy h:mm a", "%a, %-d %B %Y %-I:%M %p"),
+        ("''yy''", "'%y'"),
+    ],
+)
 def test_joda_patterns(joda: str, strftime: str) -> None:
     assert joda_to_strftime(joda) == strftime
 
@@ -54,25 +57,34 @@ def test_date_add_hour_stays_hours_on_spark() -> None:
     assert "TIMESTAMPADD(HOUR, 3, ts)" in spark
     (days,) = translate("SELECT date_add('day', 3, ts) FROM t", "spark")
     assert "DATE_ADD(ts, 3)" in days
-    assert run("SELECT date_add('hour', 3, timestamp '2024-02-01 23:00:00')") == \
-        datetime(2024, 2, 2, 2, 0)
+    assert run("SELECT date_add('hour', 3, timestamp '2024-02-01 23:00:00')") == datetime(
+        2024, 2, 2, 2, 0
+    )
 
 
-@pytest.mark.parametrize(("sql", "expected"), [
-    ("SELECT date_parse('01/Feb/2024:10:00:00', '%d/%b/%Y:%H:%i:%s')", datetime(2024, 2, 1, 10)),
-    ("SELECT regexp_like('REST.PUT.OBJECT', 'PUT')", True),
-    ("SELECT url_decode('a%20b')", "a b"),
-    ("SELECT split_part('a/b/c', '/', 2)", "b"),
-    ("SELECT try_cast('x' AS integer)", None),
-    ("SELECT date_trunc('hour', timestamp '2024-02-01 10:42:00')", datetime(2024, 2, 1, 10)),
-])
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "SELECT date_parse('01/Feb/2024:10:00:00', '%d/%b/%Y:%H:%i:%s')",
+            datetime(2024, 2, 1, 10),
+        ),
+        ("SELECT regexp_like('REST.PUT.OBJECT', 'PUT')", True),
+        ("SELECT url_decode('a%20b')", "a b"),
+        ("SELECT split_part('a/b/c', '/', 2)", "b"),
+        ("SELECT try_cast('x' AS integer)", None),
+        ("SELECT date_trunc('hour', timestamp '2024-02-01 10:42:00')", datetime(2024, 2, 1, 10)),
+    ],
+)
 def test_constructs_sqlglot_already_translates(sql: str, expected: object) -> None:
     assert run(sql) == expected
 
 
 def test_emitted_sql_parses_back_in_the_target_dialect() -> None:
-    sql = ("SELECT parse_datetime(requestdatetime, 'dd/MMM/yyyy:HH:mm:ss Z') AS t, "
-           "format_datetime(now(), 'yyyy') AS y, date_add('minute', 5, now()) AS m FROM x")
+    sql = (
+        "SELECT parse_datetime(requestdatetime, 'dd/MMM/yyyy:HH:mm:ss Z') AS t, "
+        "format_datetime(now(), 'yyyy') AS y, date_add('minute', 5, now()) AS m FROM x"
+    )
     for target in ("duckdb", "spark"):
         (out,) = translate(sql, target)
         assert sqlglot.parse_one(out, read=target) is not None

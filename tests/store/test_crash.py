@@ -37,8 +37,9 @@ def _committed_batches(store: Path) -> int:
 
 def _rows(store: Path) -> tuple[int, int, int]:
     """(rows, distinct (file, line) pairs, rejects) as a query sees them."""
-    table = query("SELECT count(*), count(DISTINCT (source_file, source_line)) FROM access_log",
-                  store)
+    table = query(
+        "SELECT count(*), count(DISTINCT (source_file, source_line)) FROM access_log", store
+    )
     rejects = query("SELECT count(*) FROM rejects", store).column(0)[0].as_py()
     return table.column(0)[0].as_py(), table.column(1)[0].as_py(), rejects
 
@@ -46,8 +47,20 @@ def _rows(store: Path) -> tuple[int, int, int]:
 def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     logs, store = tmp_path / "logs", tmp_path / "store"
     total = _write_logs(logs, files=40, lines=1500)
-    proc = subprocess.Popen([sys.executable, "-m", "s3sleuth", "ingest", str(logs),
-                             "--store", str(store), "--commit-mb", "1", "-q"])
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "s3sleuth",
+            "ingest",
+            str(logs),
+            "--store",
+            str(store),
+            "--commit-mb",
+            "1",
+            "-q",
+        ]
+    )
     deadline = time.monotonic() + 60
     while _committed_batches(store) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -52,8 +52,10 @@ def test_gzip_directory_and_glob_sources_give_the_same_rows(store: Path, tmp_pat
     result = ingest([str(logs / "*")], store)
     expected = sum(f.read_bytes().count(b"\n") for f in files)
     assert (result.files, result.lines, result.parsed) == (2, expected, expected)
-    names = {r["source_file"] for r in query("SELECT DISTINCT source_file FROM access_log",
-                                             store).to_pylist()}
+    names = {
+        r["source_file"]
+        for r in query("SELECT DISTINCT source_file FROM access_log", store).to_pylist()
+    }
     assert names == {str(logs / "first.gz"), str(logs / "second")}
 
 
@@ -62,18 +64,30 @@ def test_missing_source_is_a_clear_error(store: Path) -> None:
         ingest(["/nonexistent/logs"], store)
 
 
-def test_every_line_is_accounted_for_with_source_and_line_number(store: Path, tmp_path: Path) -> None:
+def test_every_line_is_accounted_for_with_source_and_line_number(
+    store: Path, tmp_path: Path
+) -> None:
     good = next(SAMPLES.iterdir()).read_bytes().splitlines()[:3]
-    lines = [good[0], b"garbage line", good[1], b"", b'x y [01/Feb/2024:00:00:00 +0000] "open',
-             good[2] + b"\xff\xfe"]
+    lines = [
+        good[0],
+        b"garbage line",
+        good[1],
+        b"",
+        b'x y [01/Feb/2024:00:00:00 +0000] "open',
+        good[2] + b"\xff\xfe",
+    ]
     path = tmp_path / "mixed.log"
     path.write_bytes(b"\n".join(lines) + b"\n")
     result = ingest([str(path)], store)
     assert (result.lines, result.parsed, result.rejected) == (6, 3, 3)
-    rejects = query("SELECT source_file, source_line, reason, raw FROM rejects ORDER BY 2",
-                    store).to_pylist()
+    rejects = query(
+        "SELECT source_file, source_line, reason, raw FROM rejects ORDER BY 2", store
+    ).to_pylist()
     assert [(r["source_line"], r["raw"]) for r in rejects] == [
-        (2, lines[1]), (4, lines[3]), (5, lines[4])]
+        (2, lines[1]),
+        (4, lines[3]),
+        (5, lines[4]),
+    ]
     assert all(r["source_file"] == str(path) and r["reason"] for r in rejects)
     assert rejects[2]["reason"] == "line ends before the Requester field"
     kept = query("SELECT source_line, raw_line FROM access_log ORDER BY 1", store).to_pylist()
@@ -94,15 +108,21 @@ def test_crlf_lines_parse_exactly(store: Path, tmp_path: Path) -> None:
 
 def test_stdin_source(store: Path) -> None:
     data = next(SAMPLES.iterdir()).read_bytes()
-    run = subprocess.run([sys.executable, "-m", "s3sleuth", "ingest", "-", "--store", str(store),
-                          "-q"], input=data, capture_output=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "s3sleuth", "ingest", "-", "--store", str(store), "-q"],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
     assert b"Ingested 1 files" in run.stdout
-    assert count(store, "SELECT count(*) FROM access_log WHERE source_file = '<stdin>'") == \
-        data.count(b"\n")
+    assert count(
+        store, "SELECT count(*) FROM access_log WHERE source_file = '<stdin>'"
+    ) == data.count(b"\n")
 
 
-def test_worker_processes_give_the_same_rows(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_processes_give_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from s3sleuth import synth
 
     monkeypatch.setattr(importlib.import_module("s3sleuth.pipeline"), "PROCESS_POOL_BYTES", 0)

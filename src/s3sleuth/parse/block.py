@@ -64,8 +64,9 @@ def parse(block: Block) -> Parsed:
         record["source_file"], record["source_line"] = source, number
         records.append(record)
         record_segments.append(segment)
-    rows = pa.concat_tables([fast.cast(ACCESS_LOG_SCHEMA),
-                             pa.Table.from_pylist(records, schema=ACCESS_LOG_SCHEMA)])
+    rows = pa.concat_tables(
+        [fast.cast(ACCESS_LOG_SCHEMA), pa.Table.from_pylist(records, schema=ACCESS_LOG_SCHEMA)]
+    )
     segments = np.concatenate([lines.segments[kept], np.array(record_segments, np.int64)])
     rows = rows.append_column(SEGMENT, pa.array(segments.astype(np.int32)))
     rows, runs = partition_runs(rows)

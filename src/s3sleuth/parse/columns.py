@@ -7,6 +7,8 @@ parser. That per-field check is what makes a fast-path row reproduce its line ex
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -17,8 +19,10 @@ Bools = npt.NDArray[np.bool_]
 
 DASH, QUOTE, PERCENT = 0x2D, 0x22, 0x25
 _MONTH_CODES = {
-    name: i for i, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+    name: i
+    for i, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
 }
 _CODE_KEYS = np.array(sorted(int.from_bytes(m.encode(), "big") for m in _MONTH_CODES), np.int64)
 _CODE_MONTH = np.array(
@@ -26,8 +30,21 @@ _CODE_MONTH = np.array(
 )
 _INT32_MAX = 2**31 - 1
 # The fixed characters of "[dd/Mon/yyyy:HH:MM:SS +0000]", by position.
-_TIME_LITERALS = {0: "[", 3: "/", 7: "/", 12: ":", 15: ":", 18: ":", 21: " ", 22: "+", 23: "0",
-                  24: "0", 25: "0", 26: "0", 27: "]"}
+_TIME_LITERALS = {
+    0: "[",
+    3: "/",
+    7: "/",
+    12: ":",
+    15: ":",
+    18: ":",
+    21: " ",
+    22: "+",
+    23: "0",
+    24: "0",
+    25: "0",
+    26: "0",
+    27: "]",
+}
 _TIME_LITERAL_AT = np.array(list(_TIME_LITERALS), np.int64)
 _TIME_LITERAL = np.array([ord(c) for c in _TIME_LITERALS.values()], np.int64)
 
@@ -37,13 +54,13 @@ def gather(buf: Bytes, starts: Ints, width: int) -> Bytes:
     if len(buf) == 0:
         return np.zeros((len(starts), width), np.uint8)
     index = np.minimum(starts[:, None] + np.arange(width), len(buf) - 1)
-    return buf[index]
+    return cast(Bytes, buf[index])
 
 
 def is_dash(buf: Bytes, starts: Ints, lengths: Ints) -> Bools:
     if len(buf) == 0:
         return np.zeros(len(starts), bool)
-    return (lengths == 1) & (buf[np.minimum(starts, len(buf) - 1)] == DASH)
+    return cast(Bools, (lengths == 1) & (buf[np.minimum(starts, len(buf) - 1)] == DASH))
 
 
 def _validity(valid: Bools) -> pa.Buffer | None:
@@ -52,8 +69,9 @@ def _validity(valid: Bools) -> pa.Buffer | None:
     return pa.py_buffer(np.packbits(valid, bitorder="little"))
 
 
-def integers(buf: Bytes, starts: Ints, lengths: Ints, *, bigint: bool,
-             dash_is_zero: bool) -> tuple[Ints, Bools, Bools]:
+def integers(
+    buf: Bytes, starts: Ints, lengths: Ints, *, bigint: bool, dash_is_zero: bool
+) -> tuple[Ints, Bools, Bools]:
     """Decimal tokens -> (values, valid, ok). Canonical: digits only, no leading zero, in range."""
     limit = 18 if bigint else 10
     width = int(min(limit, lengths.max(initial=1)))
@@ -61,8 +79,9 @@ def integers(buf: Bytes, starts: Ints, lengths: Ints, *, bigint: bool,
     digits = gather(buf, starts, width).astype(np.int64) - 0x30
     inside = np.arange(width) < lengths[:, None]
     all_digits = np.all(~inside | ((digits >= 0) & (digits <= 9)), axis=1)
-    canonical = (lengths >= 1) & (lengths <= limit) & all_digits & (
-        (lengths == 1) | (digits[:, 0] != 0))
+    canonical = (
+        (lengths >= 1) & (lengths <= limit) & all_digits & ((lengths == 1) | (digits[:, 0] != 0))
+    )
     values = np.zeros(len(starts), np.int64)
     for k in range(width):  # Horner, one digit column at a time
         values = np.where(inside[:, k], values * 10 + np.clip(digits[:, k], 0, 9), values)
@@ -85,13 +104,13 @@ def _days_from_civil(y: Ints, m: Ints, d: Ints) -> Ints:
     yoe = y - era * 400
     doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+    return cast(Ints, era * 146097 + doe - 719468)
 
 
 def _month_length(y: Ints, m: Ints) -> Ints:
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     base = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(m, 0, 12)]
-    return base + ((m == 2) & leap)
+    return cast(Ints, base + ((m == 2) & leap))
 
 
 def timestamps(buf: Bytes, starts: Ints, lengths: Ints) -> tuple[Ints, Ints, Bools, Bools]:
@@ -134,8 +153,11 @@ def contiguous(buf: Bytes, starts: Ints, lengths: Ints) -> tuple[Bytes, Ints]:
 
 def binary(data: Bytes, offsets: Ints, valid: Bools | None = None) -> pa.Array:
     validity = None if valid is None else _validity(valid)
-    return pa.Array.from_buffers(pa.binary(), len(offsets) - 1, [
-        validity, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)])
+    return pa.Array.from_buffers(
+        pa.binary(),
+        len(offsets) - 1,
+        [validity, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)],
+    )
 
 
 _HEX_VALUE = np.full(256, -1, np.int64)

@@ -61,7 +61,7 @@ class Lines:
 
     def line(self, i: int) -> bytes:
         start = int(self.starts[i])
-        return self.data[start:start + int(self.lengths[i])]
+        return self.data[start : start + int(self.lengths[i])]
 
 
 def _line_bounds(buf: npt.NDArray[np.uint8]) -> tuple[Int64Array, Int64Array]:
@@ -104,8 +104,9 @@ def _has_high_byte(data: npt.NDArray[np.uint8]) -> bool:
     return bool((words & np.uint64(0x8080808080808080)).any() or (data[whole:] >= 0x80).any())
 
 
-def _check_rows(data: npt.NDArray[np.uint8], starts: Int64Array,
-                lengths: Int64Array) -> npt.NDArray[np.bool_]:
+def _check_rows(
+    data: npt.NDArray[np.uint8], starts: Int64Array, lengths: Int64Array
+) -> npt.NDArray[np.bool_]:
     bad = np.zeros(len(starts), dtype=bool)
     high = np.flatnonzero(data >= 0x80)
     owners = np.unique(np.searchsorted(starts, high, side="right") - 1)
@@ -113,7 +114,7 @@ def _check_rows(data: npt.NDArray[np.uint8], starts: Int64Array,
     for i in owners:
         start, length = int(starts[i]), int(lengths[i])
         try:
-            raw[start:start + length].decode("utf-8")
+            raw[start : start + length].decode("utf-8")
         except UnicodeDecodeError:
             bad[i] = True
     return bad
@@ -124,8 +125,9 @@ def non_utf8_values(data: npt.NDArray[np.uint8], offsets: Int64Array) -> npt.NDA
     n = len(offsets) - 1
     if n <= 0 or not _has_high_byte(data):
         return np.zeros(max(n, 0), dtype=bool)
-    array = pa.Array.from_buffers(pa.binary(), n, [
-        None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)])
+    array = pa.Array.from_buffers(
+        pa.binary(), n, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)]
+    )
     try:
         array.cast(pa.string())  # validates each value on its own
         return np.zeros(n, dtype=bool)

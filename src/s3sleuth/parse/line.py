@@ -18,11 +18,16 @@ from s3sleuth.fields import BY_NAME, FIELDS, KNOWN_FIELDS, MIN_FIELDS, Field
 from s3sleuth.parse.keys import decode_key
 from s3sleuth.parse.render import render_line
 
-MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 _TIME = re.compile(
-    r"\[([0-9]{2})/([A-Z][a-z]{2})/([0-9]{4}):([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})\]"
+    r"\[([0-9]{2})/([A-Z][a-z]{2})/([0-9]{4}):([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r" ([+-])([0-9]{2})([0-9]{2})\]"
 )
 _DIGITS = re.compile(r"[0-9]+")
 # After the Request-URI's closing quote: status, error code, bytes, size, total, turn-around,
@@ -66,12 +71,12 @@ class _Cursor:
             raise LineRejected(f"line ends before the {what} field")
         end = self.text.find(" ", self.pos)
         end = len(self.text) if end < 0 else end
-        token = self.text[self.pos:end]
+        token = self.text[self.pos : end]
         self.pos = end
         return token
 
     def peek_bare_tokens(self, limit: int) -> list[str]:
-        return self.text[self.pos:].lstrip(" ").split(" ", limit)[:limit]
+        return self.text[self.pos :].lstrip(" ").split(" ", limit)[:limit]
 
 
 def _scan_time(cur: _Cursor) -> str:
@@ -80,7 +85,7 @@ def _scan_time(cur: _Cursor) -> str:
         end = cur.text.find("]", cur.pos)
         if end < 0:
             raise LineRejected("the Time field has no closing ']'")
-        token = cur.text[cur.pos:end + 1]
+        token = cur.text[cur.pos : end + 1]
         cur.pos = end + 1
         return token
     return cur.bare("Time")
@@ -114,7 +119,7 @@ def _scan_request_uri(cur: _Cursor) -> tuple[str, list[str]]:
     while close >= 0:
         match = _AFTER_URI.match(text, close + 1)
         if match is not None:
-            token = text[cur.pos:close + 1]
+            token = text[cur.pos : close + 1]
             cur.pos = match.end()
             return token, list(match.groups())
         close = text.find('"', close + 1)
@@ -155,7 +160,7 @@ def _referer_ends(text: str, start: int, last_quote: int) -> list[tuple[int, int
         return []
     found = []
     close = text.find('"', start + 1)
-    while 0 <= close:
+    while close >= 0:
         agent = close + 1
         while agent < len(text) and text[agent] == " ":
             agent += 1
@@ -168,7 +173,7 @@ def _referer_ends(text: str, start: int, last_quote: int) -> list[tuple[int, int
 
 
 def _scan_tail(cur: _Cursor) -> list[str]:
-    tokens = cur.text[cur.pos:].split(" ")
+    tokens = cur.text[cur.pos :].split(" ")
     tokens = [t for t in tokens if t != ""]
     # Non-AWS producers (Storj) write "TLS 1.3": one field, not two.
     if (
@@ -176,7 +181,7 @@ def _scan_tail(cur: _Cursor) -> list[str]:
         and tokens[_TLS_INDEX] == "TLS"
         and _VERSION_NUMBER.fullmatch(tokens[_TLS_INDEX + 1])
     ):
-        tokens[_TLS_INDEX:_TLS_INDEX + 2] = [f"TLS {tokens[_TLS_INDEX + 1]}"]
+        tokens[_TLS_INDEX : _TLS_INDEX + 2] = [f"TLS {tokens[_TLS_INDEX + 1]}"]
     return tokens
 
 
@@ -204,8 +209,15 @@ def parse_time(token: str) -> datetime | None:
     day, month, year, hour, minute, second, sign, oh, om = match.groups()
     offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == "-" else 1)
     try:
-        local = datetime(int(year), MONTHS[month], int(day), int(hour), int(minute), int(second),
-                         tzinfo=timezone(offset))
+        local = datetime(
+            int(year),
+            MONTHS[month],
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=timezone(offset),
+        )
     except ValueError as err:
         raise LineRejected(f"the Time field {token!r} is not a real date ({err})") from None
     return local.astimezone(UTC)
@@ -251,7 +263,7 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     record: dict[str, Any] = {
         f.name: _convert(f, tok) for f, tok in zip(FIELDS, tokens, strict=False)
     }
-    for f in FIELDS[len(tokens):]:
+    for f in FIELDS[len(tokens) :]:
         record[f.name] = None
     record["key_raw"] = record["key"]
     record["key"] = decode_key(record["key_raw"], record["operation"])

@@ -41,7 +41,8 @@ _MIN_PASS_LINES = 16  # fewer leftover lines than this go straight to the refere
 
 
 def _csv(data: pa.Buffer, columns: int) -> tuple[pa.Table, dict[int, int]]:
-    """Tokenize; returns the rows with `columns` tokens and {row number: token count} of the rest."""
+    """Tokenize. Returns the rows with `columns` tokens, and {row number: token count} of
+    the rows with another count."""
     others: dict[int, int] = {}
 
     def other(row: pcsv.InvalidRow) -> str:
@@ -51,14 +52,23 @@ def _csv(data: pa.Buffer, columns: int) -> tuple[pa.Table, dict[int, int]]:
     names = [f"c{i}" for i in range(columns)]
     table = pcsv.read_csv(
         pa.BufferReader(data),
-        read_options=pcsv.ReadOptions(column_names=names, use_threads=False,
-                                      block_size=max(data.size, 1 << 20)),
+        read_options=pcsv.ReadOptions(
+            column_names=names, use_threads=False, block_size=max(data.size, 1 << 20)
+        ),
         parse_options=pcsv.ParseOptions(
-            delimiter=" ", quote_char='"', double_quote=False, escape_char=False,
-            newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=other),
-        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.binary()),
-                                            strings_can_be_null=False,
-                                            quoted_strings_can_be_null=False),
+            delimiter=" ",
+            quote_char='"',
+            double_quote=False,
+            escape_char=False,
+            newlines_in_values=False,
+            ignore_empty_lines=False,
+            invalid_row_handler=other,
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.binary()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
     )
     return table, others
 
@@ -75,13 +85,14 @@ def _pass_input(lines: Lines, rows: col.Ints) -> tuple[pa.Buffer, col.Ints]:
         buf = np.frombuffer(lines.data, np.uint8).copy()
         hidden = np.ones(len(lines), bool)
         hidden[rows] = False
-        for start, length in zip(lines.starts[hidden].tolist(), lines.lengths[hidden].tolist(),
-                                 strict=True):
-            buf[start:start + length] = 0x78  # "x"
+        for start, length in zip(
+            lines.starts[hidden].tolist(), lines.lengths[hidden].tolist(), strict=True
+        ):
+            buf[start : start + length] = 0x78  # "x"
         return pa.py_buffer(buf), np.arange(len(lines))
     bounds = np.append(lines.starts, len(lines.data)).tolist()
     view = memoryview(lines.data)
-    return pa.py_buffer(b"".join([view[bounds[r]:bounds[r + 1]] for r in rows.tolist()])), rows
+    return pa.py_buffer(b"".join([view[bounds[r] : bounds[r + 1]] for r in rows.tolist()])), rows
 
 
 def _binary_column(table: pa.Table, name: str) -> tuple[col.Bytes, col.Ints, pa.Array]:
@@ -90,7 +101,7 @@ def _binary_column(table: pa.Table, name: str) -> tuple[col.Bytes, col.Ints, pa.
     if isinstance(array, pa.ChunkedArray):
         array = pa.concat_arrays(array.chunks) if array.num_chunks else pa.array([], pa.binary())
     _, offsets_buf, data_buf = array.buffers()
-    offsets = np.frombuffer(offsets_buf, np.int32)[array.offset:array.offset + len(array) + 1]
+    offsets = np.frombuffer(offsets_buf, np.int32)[array.offset : array.offset + len(array) + 1]
     data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
     return data, offsets.astype(np.int64), array
 
@@ -99,11 +110,18 @@ def _string(array: pa.Array, valid: col.Bools) -> pa.Array:
     """binary -> string with NULL where not valid (UTF-8 was checked for the whole line)."""
     _, offsets, data = array.buffers()
     validity = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(pa.string(), len(array), [validity, offsets, data], offset=array.offset)
+    return pa.Array.from_buffers(
+        pa.string(), len(array), [validity, offsets, data], offset=array.offset
+    )
 
 
-def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quote: col.Ints,
-           third_quote: col.Ints) -> tuple[dict[str, pa.Array], col.Bools]:
+def _typed(
+    table: pa.Table,
+    line_lengths: col.Ints,
+    quoted: col.Bools,
+    first_quote: col.Ints,
+    third_quote: col.Ints,
+) -> tuple[dict[str, pa.Array], col.Bools]:
     """access_log columns of one CSV pass, and which rows pass the exact and canonical checks.
 
     The exact check: the tokens, joined by spaces with the quotes S3 writes, must give the raw
@@ -115,7 +133,7 @@ def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quo
     cols = {name: _binary_column(table, name) for name in table.column_names}
     ok = np.ones(n, bool)
     rebuilt_length = (columns - 1) + 6 * quoted.astype(np.int64)
-    for i, (name, (data, offsets, _)) in enumerate(cols.items()):
+    for i, (name, (_, offsets, _)) in enumerate(cols.items()):
         if i == 9:  # where the Request-URI's quote must be: after 9 tokens and 9 spaces
             ok &= ~quoted | (first_quote == rebuilt_length - 6 * quoted + 9 - (columns - 1))
         if i == 16:  # the Referer's: 16 tokens, 16 spaces and the Request-URI's two quotes
@@ -127,7 +145,8 @@ def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quo
     ok &= rebuilt_length == line_lengths
     operation = cols["c7"][2]
     bare = pc.fill_null(pc.is_in(operation, value_set=_BARE_OPS), False).to_numpy(
-        zero_copy_only=False)
+        zero_copy_only=False
+    )
     for name in ("c9", "c16", "c17"):
         data, offsets, _ = cols[name]
         dash = col.is_dash(data, offsets[:-1], np.diff(offsets))
@@ -137,8 +156,12 @@ def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quo
     for field in FIELDS:
         p = field.position
         if p > field_count:
-            out[field.name] = pa.nulls(n, pa.int32() if field.kind == "int" else (
-                pa.int64() if field.kind == "bigint" else pa.string()))
+            out[field.name] = pa.nulls(
+                n,
+                pa.int32()
+                if field.kind == "int"
+                else (pa.int64() if field.kind == "bigint" else pa.string()),
+            )
             continue
         if field.kind == "time":
             out["time"], out["date"], field_ok = _times(cols["c2"][2], cols["c3"][2])
@@ -147,8 +170,13 @@ def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quo
         data, offsets, array = cols[f"c{p}"] if p > 3 else cols[f"c{p - 1}"]
         starts, lengths = offsets[:-1], np.diff(offsets)
         if field.kind in ("int", "bigint"):
-            values, valid, field_ok = col.integers(data, starts, lengths, bigint=field.kind == "bigint",
-                                                   dash_is_zero=field.dash_is_zero)
+            values, valid, field_ok = col.integers(
+                data,
+                starts,
+                lengths,
+                bigint=field.kind == "bigint",
+                dash_is_zero=field.dash_is_zero,
+            )
             ok &= field_ok
             arrow_type = pa.int64() if field.kind == "bigint" else pa.int32()
             out[field.name] = pa.array(values, arrow_type, mask=~valid)
@@ -157,7 +185,9 @@ def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quo
             out[field.name] = _string(array, ~dash)
     # "TLS 1.3" (Storj) is one field written as two tokens; the reference parser joins them.
     if field_count >= 25:
-        ok &= ~pc.equal(cols["c24"][2], pa.scalar(b"TLS", pa.binary())).to_numpy(zero_copy_only=False)
+        ok &= ~pc.equal(cols["c24"][2], pa.scalar(b"TLS", pa.binary())).to_numpy(
+            zero_copy_only=False
+        )
     key_data, key_offsets, key_array = cols["c8"]
     keys, key_ok = _decode_keys(key_data, key_offsets, key_array, operation)
     ok &= key_ok
@@ -166,7 +196,9 @@ def _typed(table: pa.Table, line_lengths: col.Ints, quoted: col.Bools, first_quo
     extra_cols = [cols[f"c{i}"][2] for i in range(KNOWN_FIELDS + 1, columns)]
     out["extra_fields"] = (
         _string(pc.binary_join_element_wise(*extra_cols, _SPACE), np.ones(n, bool))
-        if extra_cols else pa.nulls(n, pa.string()))
+        if extra_cols
+        else pa.nulls(n, pa.string())
+    )
     out["field_count"] = pa.array(np.full(n, field_count, np.int16), pa.int16())
     return out, ok
 
@@ -189,8 +221,9 @@ def _times(left: pa.Array, right: pa.Array) -> tuple[pa.Array, pa.Array, col.Boo
     return time, date, ok
 
 
-def _decode_keys(data: col.Bytes, offsets: col.Ints, raw: pa.Array,
-                 operation: pa.Array) -> tuple[pa.Array, col.Bools]:
+def _decode_keys(
+    data: col.Bytes, offsets: col.Ints, raw: pa.Array, operation: pa.Array
+) -> tuple[pa.Array, col.Bools]:
     """Decoded keys: twice for most operations, once for SINGLE_ENCODED_OPERATIONS.
 
     The reference parser stops at a layer that is not UTF-8; rows where either layer is not
@@ -201,15 +234,22 @@ def _decode_keys(data: col.Bytes, offsets: col.Ints, raw: pa.Array,
     twice, twice_off = col.percent_decode(once, once_off)
     bad = non_utf8_values(once, once_off) | non_utf8_values(twice, twice_off)
     single = pc.is_in(operation, value_set=_SINGLE_OPS)
-    chosen = pc.if_else(single, col.binary(once, once_off, valid),
-                        col.binary(twice, twice_off, valid))
+    chosen = pc.if_else(
+        single, col.binary(once, once_off, valid), col.binary(twice, twice_off, valid)
+    )
     if isinstance(chosen, pa.ChunkedArray):
         chosen = chosen.combine_chunks()
     return chosen.cast(pa.string(), safe=False), ~bad
 
 
-def _pass(lines: Lines, rows: col.Ints, columns: int, quoted: col.Bools, first_quote: col.Ints,
-          third_quote: col.Ints) -> tuple[pa.Table, col.Ints, col.Ints, Counter[int]]:
+def _pass(
+    lines: Lines,
+    rows: col.Ints,
+    columns: int,
+    quoted: col.Bools,
+    first_quote: col.Ints,
+    third_quote: col.Ints,
+) -> tuple[pa.Table, col.Ints, col.Ints, Counter[int]]:
     """One CSV pass over `rows` at `columns` tokens.
 
     Returns the parsed table, its line indices, the lines left for another pass and their
@@ -224,14 +264,18 @@ def _pass(lines: Lines, rows: col.Ints, columns: int, quoted: col.Bools, first_q
     in_pass = np.zeros(len(lines), bool)
     in_pass[rows] = True
     left = line_of_row[other_rows]
-    left_counts = [others[r + 1] for r, line in zip(other_rows.tolist(), left.tolist(), strict=True)
-                   if in_pass[line]]
+    left_counts = [
+        others[r + 1]
+        for r, line in zip(other_rows.tolist(), left.tolist(), strict=True)
+        if in_pass[line]
+    ]
     left = left[in_pass[left]]
     if table.num_rows == 0 or columns - 1 < MIN_FIELDS:
         return _empty(), rows[:0], left, Counter(left_counts)
     mine = line_of_row[parsed_rows]
-    values, ok = _typed(table, lines.lengths[mine], quoted[mine], first_quote[mine],
-                        third_quote[mine])
+    values, ok = _typed(
+        table, lines.lengths[mine], quoted[mine], first_quote[mine], third_quote[mine]
+    )
     out = pa.table({name: values[name] for name in COLUMN_ORDER if name in values})
     if not ok.all():
         keep = np.flatnonzero(ok)
@@ -294,7 +338,8 @@ def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
     """(access_log rows of the lines the fast path parsed exactly, their line indices)."""
     safe, quoted, first_quote, third_quote = _screen(lines)
     todo = np.flatnonzero(safe)
-    tables, kept = [], []
+    tables: list[pa.Table] = []
+    kept: list[col.Ints] = []
     columns = _token_count(lines.line(int(todo[0]))) if len(todo) else 0
     for _ in range(_MAX_PASSES):
         if len(todo) == 0 or (len(todo) < _MIN_PASS_LINES and tables):
@@ -311,8 +356,12 @@ def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
         return _empty(), rows
     table = pa.concat_tables(tables, promote_options="permissive")
     n = table.num_rows
-    table = table.append_column("source_file", pa.DictionaryArray.from_arrays(
-        pa.array(lines.source_ids[rows].astype(np.int32)), pa.array(lines.sources, pa.string())))
+    table = table.append_column(
+        "source_file",
+        pa.DictionaryArray.from_arrays(
+            pa.array(lines.source_ids[rows].astype(np.int32)), pa.array(lines.sources, pa.string())
+        ),
+    )
     table = table.append_column("source_line", pa.array(lines.numbers[rows], pa.int64()))
     table = table.append_column("raw_line", pa.nulls(n, pa.binary()))
     return table.select(list(COLUMN_ORDER)), rows

@@ -25,21 +25,36 @@ HOURS = 6
 ACCOUNT = synth.ACCOUNT
 TRANSFER_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/Transfer-Family-Role"
 TRANSFER_UA = "aws-transfer/1.0 (s-aacfeafc8f2840b9a) aws-sdk-java/2.20.162"
-EC2_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/app-server/i-0a1b2c3d4e5f60718"
+EC2_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/reports-ec2/i-0fedcba9876543210"
 EC2_PUBLIC_IP, EC2_PRIVATE_IP = "54.240.197.23", "10.0.1.179"
 ENDPOINT_SWITCH = START + timedelta(hours=3)
 
 
-def _transfer(rng: random.Random, when: datetime, user: str, session: str,
-              operation: str, key: str, denied: bool) -> dict[str, Any]:
+def _transfer(
+    rng: random.Random,
+    when: datetime,
+    user: str,
+    session: str,
+    operation: str,
+    key: str,
+    denied: bool,
+) -> dict[str, Any]:
     method = operation.split(".")[1]
     return synth.record(
-        rng, when, bucket="partner-uploads", ip="3.225.107.41",
+        rng,
+        when,
+        bucket="partner-uploads",
+        ip="3.225.107.41",
         requester=f"{TRANSFER_ROLE}/{user}.{session}@s-aacfeafc8f2840b9a",
-        operation=operation, key_raw=key, request_uri=f"{method} /{key} HTTP/1.1",
-        http_status=403 if denied else 200, error_code="AccessDenied" if denied else None,
-        bytes_sent=243 if denied else 0, object_size=None if denied else 2048,
-        user_agent=TRANSFER_UA, field_count=27,
+        operation=operation,
+        key_raw=key,
+        request_uri=f"{method} /{key} HTTP/1.1",
+        http_status=403 if denied else 200,
+        error_code="AccessDenied" if denied else None,
+        bytes_sent=243 if denied else 0,
+        object_size=None if denied else 2048,
+        user_agent=TRANSFER_UA,
+        field_count=27,
     )
 
 
@@ -47,19 +62,41 @@ def _stories(rng: random.Random) -> list[dict[str, Any]]:
     records = []
     for minute in range(0, HOURS * 60, 20):  # test1 keeps retrying its upload, always denied
         when = START + timedelta(minutes=minute + 7)
-        records.append(_transfer(rng, when, "test1", "03bf7ddc20e33b8c", "REST.HEAD.OBJECT",
-                                 "test.py", denied=False))
-        records.append(_transfer(rng, when + timedelta(seconds=1), "test1", "03bf7ddc20e33b8c",
-                                 "REST.PUT.OBJECT", "test.py", denied=True))
+        records.append(
+            _transfer(
+                rng, when, "test1", "03bf7ddc20e33b8c", "REST.HEAD.OBJECT", "test.py", denied=False
+            )
+        )
+        records.append(
+            _transfer(
+                rng,
+                when + timedelta(seconds=1),
+                "test1",
+                "03bf7ddc20e33b8c",
+                "REST.PUT.OBJECT",
+                "test.py",
+                denied=True,
+            )
+        )
     for minute in range(0, HOURS * 60, 30):  # a user whose name holds dots, doing fine
         when = START + timedelta(minutes=minute + 3)
-        records.append(_transfer(rng, when, "partner.acme", "9a8b7c6d5e4f3a2b",
-                                 "REST.PUT.OBJECT", f"inbox/order-{minute}.csv", denied=False))
+        records.append(
+            _transfer(
+                rng,
+                when,
+                "partner.acme",
+                "9a8b7c6d5e4f3a2b",
+                "REST.PUT.OBJECT",
+                f"inbox/order-{minute}.csv",
+                denied=False,
+            )
+        )
     for minute in range(0, HOURS * 60, 2):  # the EC2 instance, before and after the endpoint
         when = START + timedelta(minutes=minute, seconds=30)
         ip = EC2_PRIVATE_IP if when >= ENDPOINT_SWITCH else EC2_PUBLIC_IP
-        records.append(synth.record(rng, when, bucket="prod-data", ip=ip, requester=EC2_ROLE,
-                                    field_count=27))
+        records.append(
+            synth.record(rng, when, bucket="prod-data", ip=ip, requester=EC2_ROLE, field_count=27)
+        )
     return records
 
 
@@ -69,8 +106,14 @@ def generate(directory: Path = LOGS, *, background: int = 3000, seed: int = 2024
     records = _stories(rng)
     step = timedelta(hours=HOURS) / background
     for i in range(background):
-        records.append(synth.record(rng, START + step * i, bucket=rng.choice(
-            ("prod-data", "web-assets")), field_count=rng.choice((26, 27, 27))))
+        records.append(
+            synth.record(
+                rng,
+                START + step * i,
+                bucket=rng.choice(("prod-data", "web-assets")),
+                field_count=rng.choice((26, 27, 27)),
+            )
+        )
     records.sort(key=lambda r: r["time"])
     directory.mkdir(parents=True, exist_ok=True)
     written = []

@@ -18,8 +18,10 @@ def resolve_all(specs: Iterable[str], spool_dir: Path) -> list[LocalSource]:
     for spec in specs:
         if "://" in spec:
             scheme = spec.split("://", 1)[0]
-            raise UsageError(f"{scheme}:// sources are not supported by this version",
-                             hint="copy the logs locally (aws s3 sync) and ingest the folder")
+            raise UsageError(
+                f"{scheme}:// sources are not supported by this version",
+                hint="copy the logs locally (aws s3 sync) and ingest the folder",
+            )
         found = [spool_stdin(spool_dir)] if spec == "-" else resolve(spec)
         for source in found:
             key = source.path.resolve()

@@ -97,7 +97,7 @@ def read_chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
         if cut < 0:
             carry = block
             continue
-        carry = block[cut + 1:]
-        yield block[:cut + 1]
+        carry = block[cut + 1 :]
+        yield block[: cut + 1]
     if carry:
         yield carry

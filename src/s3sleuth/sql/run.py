@@ -16,8 +16,10 @@ from s3sleuth.store.store import Store
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str, dialect: str = "athena") -> pa.Table:
     """Run `sql` (one or more statements) on `con`; returns the last statement's result."""
     if dialect not in ("athena", "duckdb"):
-        raise QueryError(f"queries run on DuckDB; dialect {dialect!r} is not accepted here",
-                         hint=f"use --dialect athena or duckdb (known: {', '.join(DIALECTS)})")
+        raise QueryError(
+            f"queries run on DuckDB; dialect {dialect!r} is not accepted here",
+            hint=f"use --dialect athena or duckdb (known: {', '.join(DIALECTS)})",
+        )
     statements = translate(sql, target="duckdb", source=dialect)
     if not statements:
         raise QueryError("no SQL statement given", dialect=dialect)

@@ -22,14 +22,31 @@ DIALECTS = ("athena", "duckdb", "spark")
 
 # Joda-Time pattern letters -> strftime. Longest runs first.
 _JODA = {
-    "yyyy": "%Y", "yy": "%y", "YYYY": "%Y",
-    "MMMM": "%B", "MMM": "%b", "MM": "%m", "M": "%-m",
-    "dd": "%d", "d": "%-d",
-    "HH": "%H", "H": "%-H", "hh": "%I", "h": "%-I",
-    "mm": "%M", "m": "%-M", "ss": "%S", "s": "%-S",
-    "SSSSSS": "%f", "SSS": "%g",
-    "EEEE": "%A", "EEE": "%a", "a": "%p",
-    "ZZ": "%z", "Z": "%z", "z": "%Z",
+    "yyyy": "%Y",
+    "yy": "%y",
+    "YYYY": "%Y",
+    "MMMM": "%B",
+    "MMM": "%b",
+    "MM": "%m",
+    "M": "%-m",
+    "dd": "%d",
+    "d": "%-d",
+    "HH": "%H",
+    "H": "%-H",
+    "hh": "%I",
+    "h": "%-I",
+    "mm": "%M",
+    "m": "%-M",
+    "ss": "%S",
+    "s": "%-S",
+    "SSSSSS": "%f",
+    "SSS": "%g",
+    "EEEE": "%A",
+    "EEE": "%a",
+    "a": "%p",
+    "ZZ": "%z",
+    "Z": "%z",
+    "z": "%Z",
 }
 _JODA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|[^A-Za-z']+")
 
@@ -43,8 +60,10 @@ def joda_to_strftime(pattern: str) -> str:
             out.append(match.group(1) or "'")  # quoted literal; '' is a quote
         elif match.group(2) is not None:
             if text not in _JODA:
-                raise QueryError(f"unsupported Joda pattern letters {text!r} in {pattern!r}",
-                                 hint="use date_parse() with a MySQL-style pattern instead")
+                raise QueryError(
+                    f"unsupported Joda pattern letters {text!r} in {pattern!r}",
+                    hint="use date_parse() with a MySQL-style pattern instead",
+                )
             out.append(_JODA[text])
         else:
             out.append(text.replace("%", "%%"))
@@ -82,8 +101,9 @@ def translate(sql: str, target: str = "duckdb", source: str = "athena") -> list[
     """Translate one or more statements from `source` to `target`."""
     for dialect in (source, target):
         if dialect not in DIALECTS:
-            raise QueryError(f"unknown SQL dialect {dialect!r}",
-                             hint=f"choose one of {', '.join(DIALECTS)}")
+            raise QueryError(
+                f"unknown SQL dialect {dialect!r}", hint=f"choose one of {', '.join(DIALECTS)}"
+            )
     if source == target:
         return [sql]
     try:

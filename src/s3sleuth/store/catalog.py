@@ -48,7 +48,8 @@ def wire_token_sql(field: Field) -> str:
     elif field.quoted:
         bare = f"operation IN ({_sql_list(BARE_DASH_OPERATIONS)})"
         render = f"'\"' || {col} || '\"'"
-        return f"CASE WHEN {col} IS NULL THEN (CASE WHEN {bare} THEN '-' ELSE '\"-\"' END) ELSE {render} END"
+        dash = f"CASE WHEN {bare} THEN '-' ELSE '\"-\"' END"
+        return f"CASE WHEN {col} IS NULL THEN ({dash}) ELSE {render} END"
     elif field.dash_is_zero:
         render = f"CASE WHEN {col} = 0 THEN '-' ELSE CAST({col} AS VARCHAR) END"
     elif field.kind in ("int", "bigint"):
@@ -56,8 +57,6 @@ def wire_token_sql(field: Field) -> str:
     else:
         render = col
     return f"COALESCE({render}, '-')"
-
-
 
 
 def _typed_empty(columns: dict[str, str]) -> str:
@@ -70,8 +69,10 @@ def _table_source(store: Store, table: str, columns: dict[str, str]) -> str:
         return _typed_empty(columns)
     pattern = _sql_string(str(store.table_dir(table).resolve() / "**" / "*.parquet"))
     cols = ", ".join(f'"{n}"' for n in columns)
-    return (f"SELECT {cols} FROM read_parquet({pattern}, union_by_name = true,"
-            " hive_partitioning = false)")
+    return (
+        f"SELECT {cols} FROM read_parquet({pattern}, union_by_name = true,"
+        " hive_partitioning = false)"
+    )
 
 
 def athena_columns() -> dict[str, str]:
@@ -89,24 +90,28 @@ def athena_columns() -> dict[str, str]:
         # A field the line's era did not have is NULL, as in Athena's optional regex groups.
         cols[f.athena] = f"CASE WHEN field_count >= {f.position} THEN {value} END"
     request_part = "COALESCE(regexp_extract(request_uri, '^(\\S*) (.*) (\\S*)$', {}), '-')"
-    cols.update({
-        "bucket": cols["bucket_name"],
-        "requesturi_operation": request_part.format(1),
-        "requesturi_key": request_part.format(2),
-        "requesturi_httpprotoversion": request_part.format(3),
-        "hostheader": cols["endpoint"],
-        "timestamp": "strftime(\"date\", '%Y/%m/%d')",
-    })
+    cols.update(
+        {
+            "bucket": cols["bucket_name"],
+            "requesturi_operation": request_part.format(1),
+            "requesturi_key": request_part.format(2),
+            "requesturi_httpprotoversion": request_part.format(3),
+            "hostheader": cols["endpoint"],
+            "timestamp": "strftime(\"date\", '%Y/%m/%d')",
+        }
+    )
     return cols
 
 
 def view_statements(store: Store) -> list[str]:
     athena = ",\n  ".join(f'{sql} AS "{name}"' for name, sql in athena_columns().items())
     return [
-        f"CREATE OR REPLACE VIEW access_log AS {_table_source(store, 'access_log', column_types())}",
+        "CREATE OR REPLACE VIEW access_log AS "
+        + _table_source(store, "access_log", column_types()),
         f"CREATE OR REPLACE VIEW rejects AS {_table_source(store, 'rejects', REJECT_COLUMNS)}",
         f"CREATE SCHEMA IF NOT EXISTS {ATHENA_SCHEMA}",
-        f"CREATE OR REPLACE VIEW {ATHENA_SCHEMA}.{ATHENA_TABLE} AS SELECT\n  {athena}\nFROM access_log",
+        f"CREATE OR REPLACE VIEW {ATHENA_SCHEMA}.{ATHENA_TABLE} AS "
+        f"SELECT\n  {athena}\nFROM access_log",
     ]
 
 
@@ -124,7 +129,8 @@ def connect(store: Store) -> duckdb.DuckDBPyConnection:
 
 
 def write_catalog_file(store: Store) -> Path:
-    """Persist the views in `catalog.duckdb`, for any DuckDB client (`duckdb STORE/catalog.duckdb`)."""
+    """Persist the views in `catalog.duckdb`, for any DuckDB client
+    (`duckdb STORE/catalog.duckdb`)."""
     tmp = store.catalog_path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))

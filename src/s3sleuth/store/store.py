@@ -86,8 +86,10 @@ class Store:
             for sub in (*TABLE_DIRS, "staging"):
                 (path / sub).mkdir(parents=True, exist_ok=True)
         elif not (path / "manifest.sqlite").exists():
-            raise StoreError(f"no s3sleuth store at {path}",
-                             hint="run 's3sleuth ingest SOURCE' first, or pass --store DIR")
+            raise StoreError(
+                f"no s3sleuth store at {path}",
+                hint="run 's3sleuth ingest SOURCE' first, or pass --store DIR",
+            )
         store = cls(path)
         store.recover_if_idle()
         return store
@@ -114,8 +116,10 @@ class Store:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise StoreError(f"another s3sleuth process is writing to {self.root}",
-                                 hint="wait for it to finish") from None
+                raise StoreError(
+                    f"another s3sleuth process is writing to {self.root}",
+                    hint="wait for it to finish",
+                ) from None
             try:
                 yield
             finally:

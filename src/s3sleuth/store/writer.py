@@ -20,10 +20,26 @@ from s3sleuth.store.store import StagedBatch
 
 # Few distinct values: worth a dictionary. The rest (ids, keys, URIs) only cost time to try.
 DICTIONARY_COLUMNS = [
-    "bucket_owner", "bucket", "remote_ip", "requester", "operation", "error_code",
-    "http_status", "referer", "user_agent", "signature_version", "cipher_suite",
-    "authentication_type", "host_header", "tls_version", "access_point_arn", "acl_required",
-    "source_region", "source_file", "field_count", "date",
+    "bucket_owner",
+    "bucket",
+    "remote_ip",
+    "requester",
+    "operation",
+    "error_code",
+    "http_status",
+    "referer",
+    "user_agent",
+    "signature_version",
+    "cipher_suite",
+    "authentication_type",
+    "host_header",
+    "tls_version",
+    "access_point_arn",
+    "acl_required",
+    "source_region",
+    "source_file",
+    "field_count",
+    "date",
 ]
 
 
@@ -66,13 +82,20 @@ class BatchWriter:
         if len(self._rejects) >= self.flush_rows:
             self.flush()
 
-    def _write(self, partitions: dict[tuple[object, object], list[pa.Table]], target: Path,
-               name: str) -> None:
+    def _write(
+        self, partitions: dict[tuple[object, object], list[pa.Table]], target: Path, name: str
+    ) -> None:
         for (date, bucket), parts in partitions.items():
-            directory = target / f"date={partition_value(date)}" / f"bucket={partition_value(bucket)}"
+            directory = (
+                target / f"date={partition_value(date)}" / f"bucket={partition_value(bucket)}"
+            )
             directory.mkdir(parents=True, exist_ok=True)
-            pq.write_table(pa.concat_tables(parts), directory / name, compression="snappy",
-                           use_dictionary=DICTIONARY_COLUMNS)
+            pq.write_table(
+                pa.concat_tables(parts),
+                directory / name,
+                compression="snappy",
+                use_dictionary=DICTIONARY_COLUMNS,
+            )
 
     def _wait(self) -> None:
         if self._writing is not None:

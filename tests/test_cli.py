@@ -1,0 +1,124 @@
+"""The command line: output formats, exit codes, and one-line errors (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import SAMPLES
+
+
+def s3sleuth(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "s3sleuth", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "store"
+    run = s3sleuth("ingest", str(SAMPLES), "--store", str(path), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    (summary,) = json.loads(run.stdout)
+    assert summary["lines"] == summary["parsed"] > 0 and summary["rejected"] == 0
+    return path
+
+
+SQL = "SELECT operation, count(*) AS n FROM access_log GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3"
+
+
+def test_json_is_one_array_of_objects_keyed_by_column(store: Path) -> None:
+    run = s3sleuth("query", SQL, "--store", str(store), "--format", "json")
+    rows = json.loads(run.stdout)
+    assert isinstance(rows, list) and len(rows) == 3
+    assert all(set(r) == {"operation", "n"} for r in rows)
+    assert rows[0]["n"] >= rows[1]["n"] >= rows[2]["n"]
+
+
+def test_csv_and_table_formats(store: Path) -> None:
+    csv = s3sleuth("query", SQL, "--store", str(store), "--format", "csv").stdout.splitlines()
+    assert csv[0] == "operation,n" and len(csv) == 4
+    table = s3sleuth("query", SQL, "--store", str(store)).stdout
+    assert "operation" in table and csv[1].split(",")[0] in table
+
+
+def test_parquet_needs_an_output_file(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ops.parquet"
+    assert (
+        s3sleuth(
+            "query", SQL, "--store", str(store), "--format", "parquet", "-o", str(out)
+        ).returncode
+        == 0
+    )
+    assert pq.read_table(out).num_rows == 3
+    run = s3sleuth("query", SQL, "--store", str(store), "--format", "parquet")
+    assert run.returncode == 2 and "-o FILE" in run.stderr
+
+
+def test_sql_from_stdin_and_the_store_from_the_environment(store: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "s3sleuth", "query", "-", "--format", "csv"],
+        input="SELECT 41 + 1 AS answer",
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "S3SLEUTH_STORE": str(store)},
+    )
+    assert run.stdout.splitlines() == ["answer", "42"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["query", "SELEC 1"], 2, "athena SQL does not parse"),
+        (["query", "SELECT nope FROM access_log"], 2, "SQL error (athena → duckdb)"),
+        (["query", "SELECT nope FROM access_log", "--dialect", "duckdb"], 2, "SQL error (duckdb)"),
+        (["query", "SELECT 1", "--format", "xml"], 2, "Invalid value for '--format'"),
+    ],
+)
+def test_bad_queries_are_one_line_errors(
+    store: Path, args: list[str], code: int, needle: str
+) -> None:
+    run = s3sleuth(*args, "--store", str(store))
+    assert run.returncode == code
+    assert needle in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_missing_store_and_missing_source(tmp_path: Path) -> None:
+    run = s3sleuth("query", "SELECT 1", "--store", str(tmp_path / "nothing"))
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        f"error: no s3sleuth store at {tmp_path / 'nothing'} "
+        "(run 's3sleuth ingest SOURCE' first, or pass --store DIR)"
+    )
+    run = s3sleuth("ingest", str(tmp_path / "absent.log"), "--store", str(tmp_path / "s"))
+    assert run.returncode == 2 and run.stderr.startswith("error: no such file or directory")
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_s3_sources_say_what_to_do_instead(tmp_path: Path) -> None:
+    run = s3sleuth("ingest", "s3://logs/prefix/", "--store", str(tmp_path / "s"))
+    assert run.returncode == 2 and "aws s3 sync" in run.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["ingest"], ["query"]])
+def test_help(command: list[str]) -> None:
+    run = s3sleuth(*command, "--help")
+    assert run.returncode == 0 and "Usage:" in run.stdout
+
+
+def test_terminal_output_cannot_carry_escape_sequences(store: Path) -> None:
+    run = s3sleuth(
+        "query", "SELECT 'a' || chr(27) || ']0;pwned' || chr(7) AS x", "--store", str(store)
+    )
+    assert "\x1b" not in run.stdout and "\x07" not in run.stdout
+    assert "\\x1b" in run.stdout
