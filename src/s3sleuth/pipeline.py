@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from s3sleuth.errors import S3SleuthError
+from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import SEGMENT, Block, Parsed, parse, warm_up
 from s3sleuth.parse.framing import Segment
 from s3sleuth.sources import LocalSource, read_chunks, resolve_all
@@ -66,7 +67,9 @@ class _Commit:
 def _executor(workers: int, input_bytes: int) -> Executor:
     """Processes for big inputs (true parallelism), a thread for small ones (no start-up cost)."""
     if workers > 1 and input_bytes >= PROCESS_POOL_BYTES:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=reuse_freed_memory
+        )
         for _ in range(workers):
             pool.submit(warm_up)  # workers import while the main process hashes and reads
         return pool
@@ -272,6 +275,7 @@ def ingest(
 ) -> IngestResult:
     """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`) into the store."""
     started = time.perf_counter()
+    reuse_freed_memory()
     target = Store.open(store, create=True)
     result = IngestResult(store=str(target.root))
     try:

@@ -19,9 +19,19 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def arrow_schema(columns: Mapping[str, str]) -> pa.Schema:
-    return pa.schema([(name, ARROW_TYPES[sql]) for name, sql in columns.items()])
+# Columns with a handful of values per file: dictionary-encoded in memory (no per-row copy of
+# the string); Parquet stores them as ordinary strings with a dictionary page.
+DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
-ACCESS_LOG_SCHEMA = arrow_schema(column_types())
+def arrow_schema(columns: Mapping[str, str], dictionary: tuple[str, ...] = ()) -> pa.Schema:
+    return pa.schema(
+        [
+            (name, DICTIONARY if name in dictionary else ARROW_TYPES[sql])
+            for name, sql in columns.items()
+        ]
+    )
+
+
+ACCESS_LOG_SCHEMA = arrow_schema(column_types(), dictionary=("source_file",))
 REJECT_SCHEMA = arrow_schema(REJECT_COLUMNS)

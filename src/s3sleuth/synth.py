@@ -151,6 +151,7 @@ def hostile_line(rng: random.Random, when: datetime) -> bytes:
 
 
 ERA_RUNS = (18, 24, 25, 26, 27)  # the field counts, oldest first
+OBJECT_LINES = 20_000  # lines per log object when `lines` imitates concatenated objects
 
 
 def era_at(rng: random.Random, progress: float) -> int:
@@ -177,16 +178,17 @@ def lines(
     buckets: tuple[str, ...] = ("prod-data", "web-assets"),
 ) -> Iterator[bytes]:
     """`count` log lines spread over `days`, about `hostile_rate` of them hostile, passing
-    through every field-count era in order."""
+    through every field-count era in order, in runs of one bucket (as concatenated objects)."""
     rng = random.Random(seed)
     start = start or datetime(2024, 2, 1, tzinfo=UTC)
     step = timedelta(days=days) / max(count, 1)
+    bucket = buckets[0]
     for i in range(count):
+        if i % OBJECT_LINES == 0:  # a log object holds the records of one source bucket
+            bucket = rng.choice(buckets)
         when = (start + step * i).replace(microsecond=0)
         if rng.random() < hostile_rate:
             yield hostile_line(rng, when)
         else:
             era = era_at(rng, i / max(count, 1))
-            yield render_line(
-                record(rng, when, bucket=rng.choice(buckets), field_count=era)
-            ).encode()
+            yield render_line(record(rng, when, bucket=bucket, field_count=era)).encode()

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from s3sleuth import ingest, query
 from s3sleuth.errors import SourceError
@@ -136,3 +138,25 @@ def test_worker_processes_give_the_same_rows(
     assert inline.parsed + inline.rejected == 20_000
     sql = "SELECT sum(hash(source_line, bytes_sent, key, time)) FROM access_log"
     assert count(tmp_path / "a", sql) == count(tmp_path / "b", sql)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.lists(st.one_of(st.binary(max_size=120), st.sampled_from(
+    [line + b"\n" for line in next(SAMPLES.iterdir()).read_bytes().splitlines()[:5]])),
+    max_size=12))
+def test_arbitrary_bytes_never_crash_ingest(tmp_path: Path, data: list[bytes]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+        path = Path(tmp) / "fuzz.log"
+        blob = b"".join(data)
+        path.write_bytes(blob)
+        result = ingest([str(path)], Path(tmp) / "store")
+        lines = blob.count(b"\n") + (0 if blob.endswith(b"\n") or not blob else 1)
+        assert result.lines == lines
+        assert result.parsed + result.rejected == lines
+        if lines:
+            rows = count(Path(tmp) / "store")
+            rejects = count(Path(tmp) / "store", "SELECT count(*) FROM rejects")
+            assert (rows, rejects) == (result.parsed, result.rejected)

@@ -98,23 +98,39 @@ def split_lines(data: bytes, source: str = "") -> Lines:
     return pack([Segment(0, data)], (source,))
 
 
+_HIGH_BITS = np.uint64(0x8080808080808080)
+
+
+def _high_bytes(data: npt.NDArray[np.uint8]) -> Int64Array:
+    """Positions of the bytes >= 0x80, found 8 bytes at a time."""
+    whole = len(data) // 8 * 8
+    words = np.ascontiguousarray(data[:whole]).view("<u8")
+    hit_words = np.flatnonzero(words & _HIGH_BITS)
+    candidates = (hit_words[:, None] * 8 + np.arange(8)).ravel()
+    tail = np.arange(whole, len(data))
+    positions = np.concatenate([candidates, tail])
+    return np.asarray(positions[data[positions] >= 0x80], dtype=np.int64)
+
+
 def _has_high_byte(data: npt.NDArray[np.uint8]) -> bool:
     whole = len(data) // 8 * 8
-    words = data[:whole].view("<u8") if data.flags.c_contiguous else data[:whole].copy().view("<u8")
-    return bool((words & np.uint64(0x8080808080808080)).any() or (data[whole:] >= 0x80).any())
+    words = np.ascontiguousarray(data[:whole]).view("<u8")
+    return bool((words & _HIGH_BITS).any() or (data[whole:] >= 0x80).any())
 
 
 def _check_rows(
     data: npt.NDArray[np.uint8], starts: Int64Array, lengths: Int64Array
 ) -> npt.NDArray[np.bool_]:
+    """Decode only the rows that hold a high byte; ASCII rows are valid UTF-8."""
     bad = np.zeros(len(starts), dtype=bool)
-    high = np.flatnonzero(data >= 0x80)
+    high = _high_bytes(data)
+    if len(high) == 0:
+        return bad
     owners = np.unique(np.searchsorted(starts, high, side="right") - 1)
-    raw = data.tobytes()
-    for i in owners:
+    for i in owners.tolist():
         start, length = int(starts[i]), int(lengths[i])
         try:
-            raw[start : start + length].decode("utf-8")
+            data[start : start + length].tobytes().decode("utf-8")
         except UnicodeDecodeError:
             bad[i] = True
     return bad
@@ -136,12 +152,5 @@ def non_utf8_values(data: npt.NDArray[np.uint8], offsets: Int64Array) -> npt.NDA
 
 
 def non_utf8_lines(lines: Lines) -> npt.NDArray[np.bool_]:
-    """Lines that are not valid UTF-8. Newlines separate them, so a valid block has none."""
-    data = np.frombuffer(lines.data, dtype=np.uint8)
-    if len(lines) == 0 or not _has_high_byte(data):
-        return np.zeros(len(lines), dtype=bool)
-    try:
-        lines.data.decode("utf-8")
-        return np.zeros(len(lines), dtype=bool)
-    except UnicodeDecodeError:
-        return _check_rows(data, lines.starts, lines.lengths)
+    """Lines that are not valid UTF-8."""
+    return _check_rows(np.frombuffer(lines.data, dtype=np.uint8), lines.starts, lines.lengths)
