@@ -24,7 +24,7 @@ from rich.progress import (
 
 from s3sleuth import __version__
 from s3sleuth.errors import S3SleuthError
-from s3sleuth.output import FORMATS, emit, write_json
+from s3sleuth.output import FORMATS, emit
 from s3sleuth.pipeline import IngestResult, ingest
 from s3sleuth.sources import LocalSource
 from s3sleuth.sql.run import query
@@ -143,10 +143,10 @@ def _ingest_summary(result: IngestResult) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "table", "json", "csv"]),
     default="text",
     show_default=True,
-    help="Summary format.",
+    help="Summary format: a sentence, or one row as a table, JSON or CSV.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
@@ -184,10 +184,10 @@ def ingest_command(
             )
         finally:
             bar.close()
-        if fmt == "json":
-            write_json([result.to_dict()], sys.stdout)
-        else:
+        if fmt == "text":
             click.echo(_ingest_summary(result))
+        else:
+            emit(pa.Table.from_pylist([result.to_dict()]), fmt, console=Console())
 
 
 @cli.command("query")

@@ -54,7 +54,9 @@ class IngestResult:
         return self.lines / self.seconds if self.seconds else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "lines_per_second": round(self.lines_per_second)}
+        out = {**asdict(self), "lines_per_second": round(self.lines_per_second)}
+        out["seconds"] = round(self.seconds, 3)
+        return out
 
 
 @dataclass

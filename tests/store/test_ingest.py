@@ -140,11 +140,22 @@ def test_worker_processes_give_the_same_rows(
     assert count(tmp_path / "a", sql) == count(tmp_path / "b", sql)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
-@given(data=st.lists(st.one_of(st.binary(max_size=120), st.sampled_from(
-    [line + b"\n" for line in next(SAMPLES.iterdir()).read_bytes().splitlines()[:5]])),
-    max_size=12))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    data=st.lists(
+        st.one_of(
+            st.binary(max_size=120),
+            st.sampled_from(
+                [line + b"\n" for line in next(SAMPLES.iterdir()).read_bytes().splitlines()[:5]]
+            ),
+        ),
+        max_size=12,
+    )
+)
 def test_arbitrary_bytes_never_crash_ingest(tmp_path: Path, data: list[bytes]) -> None:
     import tempfile
 

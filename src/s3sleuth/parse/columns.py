@@ -143,14 +143,6 @@ def timestamps(buf: Bytes, starts: Ints, lengths: Ints) -> tuple[Ints, Ints, Boo
     return seconds, days, ~dash, dash | ok
 
 
-def contiguous(buf: Bytes, starts: Ints, lengths: Ints) -> tuple[Bytes, Ints]:
-    """Copy byte ranges into one buffer: (data, offsets) of a binary column."""
-    offsets = np.zeros(len(starts) + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    index = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
-    return buf[index], offsets
-
-
 def binary(data: Bytes, offsets: Ints, valid: Bools | None = None) -> pa.Array:
     validity = None if valid is None else _validity(valid)
     return pa.Array.from_buffers(

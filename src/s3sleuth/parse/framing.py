@@ -101,10 +101,15 @@ def split_lines(data: bytes, source: str = "") -> Lines:
 _HIGH_BITS = np.uint64(0x8080808080808080)
 
 
+def _words(data: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint64], int]:
+    """The bytes as little-endian 64-bit words, and how many bytes the words cover."""
+    whole = len(data) // 8 * 8
+    return np.ascontiguousarray(data[:whole]).view("<u8"), whole
+
+
 def _high_bytes(data: npt.NDArray[np.uint8]) -> Int64Array:
     """Positions of the bytes >= 0x80, found 8 bytes at a time."""
-    whole = len(data) // 8 * 8
-    words = np.ascontiguousarray(data[:whole]).view("<u8")
+    words, whole = _words(data)
     hit_words = np.flatnonzero(words & _HIGH_BITS)
     candidates = (hit_words[:, None] * 8 + np.arange(8)).ravel()
     tail = np.arange(whole, len(data))
@@ -113,8 +118,7 @@ def _high_bytes(data: npt.NDArray[np.uint8]) -> Int64Array:
 
 
 def _has_high_byte(data: npt.NDArray[np.uint8]) -> bool:
-    whole = len(data) // 8 * 8
-    words = np.ascontiguousarray(data[:whole]).view("<u8")
+    words, whole = _words(data)
     return bool((words & _HIGH_BITS).any() or (data[whole:] >= 0x80).any())
 
 

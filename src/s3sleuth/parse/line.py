@@ -61,10 +61,6 @@ class _Cursor:
         while self.pos < len(self.text) and self.text[self.pos] == " ":
             self.pos += 1
 
-    def at_end(self) -> bool:
-        self.skip_spaces()
-        return self.pos >= len(self.text)
-
     def bare(self, what: str) -> str:
         self.skip_spaces()
         if self.pos >= len(self.text):

@@ -96,10 +96,3 @@ class Manifest:
             "SELECT state FROM batches WHERE batch_id = ?", (batch_id,)
         ).fetchone()
         return None if row is None else str(row[0])
-
-    def totals(self) -> dict[str, int]:
-        row = self._db.execute(
-            "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(parsed), 0),"
-            " coalesce(sum(rejected), 0) FROM sources"
-        ).fetchone()
-        return dict(zip(("sources", "lines", "parsed", "rejected"), row, strict=True))
