@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import pyarrow as pa
@@ -25,10 +25,11 @@ from rich.progress import (
 from s3sleuth import __version__
 from s3sleuth.errors import S3SleuthError
 from s3sleuth.output import FORMATS, emit
-from s3sleuth.pipeline import IngestResult, ingest
-from s3sleuth.sources import LocalSource
-from s3sleuth.sql.run import query
 from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
+
+if TYPE_CHECKING:
+    from s3sleuth.pipeline import IngestResult
+    from s3sleuth.sources import LocalSource
 
 F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True)
@@ -175,6 +176,8 @@ def ingest_command(
     with _errors(obj["debug"]):
         bar = _Bar(enabled=not quiet)
         try:
+            from s3sleuth.pipeline import ingest  # each command imports only what it uses
+
             result = ingest(
                 list(sources),
                 store,
@@ -219,6 +222,8 @@ def query_command(
     """
     with _errors(obj["debug"]):
         text = sys.stdin.read() if sql == "-" else sql
+        from s3sleuth.sql.run import query
+
         table: pa.Table = query(text, store, dialect)
         emit(table, fmt, output, console=Console())
 
