@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3sleuth import synth
+from s3sleuth.fields import FIELDS
 from s3sleuth.parse import LineRejected, parse_line, render_line
 from s3sleuth.parse.framing import split_lines
 from s3sleuth.parse.vectorized import parse_block
@@ -69,19 +70,8 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         "field_count": field_count,
         "extra_fields": "x-future" if field_count == 28 else None,
     }
-    for name in (
-        "version_id",
-        "host_id",
-        "signature_version",
-        "cipher_suite",
-        "authentication_type",
-        "host_header",
-        "tls_version",
-        "access_point_arn",
-        "acl_required",
-        "source_region",
-    ):
-        values[name] = draw(maybe)
+    for field in FIELDS[17:]:  # the fields after User-Agent
+        values[field.name] = draw(maybe)
     if values["tls_version"] == "TLS":
         values["tls_version"] = "TLSv1.2"
     return values
