@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from s3sleuth.enrich import ENRICHMENTS
 from s3sleuth.fields import EXTRA_COLUMNS, FIELDS, column_types
 from s3sleuth.store.catalog import athena_columns
 
@@ -36,6 +37,16 @@ def fields_markdown() -> str:
         "| --- | --- | --- |",
     ]
     out += [f"| `{c.name}` | {c.sql_type} | {c.doc} |" for c in EXTRA_COLUMNS]
+    out += [
+        "",
+        "## Enrichment columns of `access_log`",
+        "",
+        "Computed on read from the fields above (`src/s3sleuth/enrich.py`).",
+        "",
+        "| column | meaning |",
+        "| --- | --- |",
+    ]
+    out += [f"| `{e.name}` | {e.doc} |" for e in ENRICHMENTS]
     legacy = [name for name in athena_columns() if name not in {f.athena for f in FIELDS}]
     out += [
         "",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from s3sleuth.enrich import enrichment_sql
 from s3sleuth.fields import (
     BARE_DASH_OPERATIONS,
     COLUMN_ORDER,
@@ -106,8 +107,9 @@ def athena_columns() -> dict[str, str]:
 def view_statements(store: Store) -> list[str]:
     athena = ",\n  ".join(f'{sql} AS "{name}"' for name, sql in athena_columns().items())
     return [
-        "CREATE OR REPLACE VIEW access_log AS "
-        + _table_source(store, "access_log", column_types()),
+        "CREATE OR REPLACE VIEW access_log AS SELECT *, "
+        + enrichment_sql("duckdb")
+        + f" FROM ({_table_source(store, 'access_log', column_types())})",
         f"CREATE OR REPLACE VIEW rejects AS {_table_source(store, 'rejects', REJECT_COLUMNS)}",
         f"CREATE SCHEMA IF NOT EXISTS {ATHENA_SCHEMA}",
         f"CREATE OR REPLACE VIEW {ATHENA_SCHEMA}.{ATHENA_TABLE} AS "
