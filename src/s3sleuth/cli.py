@@ -24,7 +24,7 @@ from rich.progress import (
 
 from s3sleuth import __version__
 from s3sleuth.errors import S3SleuthError
-from s3sleuth.output import FORMATS, emit
+from s3sleuth.output import FORMATS, emit, scrub
 from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
 
 if TYPE_CHECKING:
@@ -226,6 +226,99 @@ def query_command(
 
         table: pa.Table = query(text, store, dialect)
         emit(table, fmt, output, console=Console())
+
+
+def diagnosis_options(func: F) -> F:
+    """The options every diagnosis takes: SOURCE paths, a time window, a bucket, a format."""
+    for decorate in reversed(
+        [
+            click.argument("sources", nargs=-1),
+            store_option,
+            click.option(
+                "--since",
+                help="Start of the window: ISO time (2024-02-01T10:00) or an age (2h, 7d).",
+            ),
+            click.option("--until", help="End of the window (exclusive), in the same forms."),
+            click.option("--bucket", help="Only this bucket."),
+            format_option(("table", "json", "csv")),
+        ]
+    ):
+        func = decorate(func)
+    return func
+
+
+def _ingest_first(sources: tuple[str, ...], store: Path | None) -> None:
+    """Diagnoses take SOURCE paths too: ingest them (incrementally) before answering."""
+    if sources:
+        from s3sleuth.pipeline import ingest
+
+        result = ingest(list(sources), store)
+        click.echo(_ingest_summary(result), err=True)
+
+
+@cli.command("denied")
+@diagnosis_options
+@click.option("--explain", is_flag=True, help="Print the reasoning behind each finding.")
+@click.pass_obj
+def denied_command(
+    obj: dict[str, Any],
+    sources: tuple[str, ...],
+    store: Path | None,
+    since: str | None,
+    until: str | None,
+    bucket: str | None,
+    fmt: str,
+    explain: bool,
+) -> None:
+    """Who was denied, and which permission is missing.
+
+    Groups authorization failures (403 AccessDenied and the other authorization codes) by
+    principal, operation and bucket, with the IAM actions to grant, a least-privilege policy
+    statement, and the other policy layers to check. SOURCE paths are ingested first.
+    """
+    with _errors(obj["debug"]):
+        from s3sleuth.diagnose.denied import denied
+        from s3sleuth.diagnose.window import Window
+
+        window = Window.parse(since, until, bucket)
+        _ingest_first(sources, store)
+        findings = denied(store, window)
+        if fmt != "table":
+            emit(
+                pa.Table.from_pylist([f.to_dict() for f in findings]) if findings else pa.table({}),
+                fmt,
+            )
+            return
+        console = Console()
+        emit(
+            pa.Table.from_pylist(
+                [
+                    {
+                        "finding": f.summary,
+                        "requests": f.count,
+                        "first_seen": f.first_seen,
+                        "last_seen": f.last_seen,
+                        "errors": ", ".join(f.error_codes),
+                    }
+                    for f in findings
+                ]
+            )
+            if findings
+            else pa.table({"finding": pa.array([], pa.string())}),
+            "table",
+            console=console,
+        )
+        if explain:
+            for number, f in enumerate(findings, 1):
+                console.print(f"\n[bold]{number}. {scrub(f.summary)}[/]", highlight=False)
+                for line in f.reasoning:
+                    console.print(f"   {scrub(line)}", highlight=False, markup=False)
+                if f.policy_statement:
+                    console.print("   Policy statement to grant:", highlight=False)
+                    console.print_json(data=f.policy_statement, indent=2)
+                console.print("   Also check:", highlight=False)
+                for check in f.checks:
+                    console.print(f"   - {scrub(check)}", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Diagnoses: questions users come with, answered from the store."""

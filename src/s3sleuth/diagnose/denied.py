@@ -1,0 +1,269 @@
+"""Who was denied, and which permission is missing (diagnostics.md §0, §3, §4).
+
+Authorization failures are grouped by principal, operation and bucket. For each group: the IAM
+actions the operation needs, the resource (the keys' common prefix when there are several), a
+least-privilege policy statement, and the other layers to check, since the log cannot say
+which policy denied.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from s3sleuth.diagnose.actions import iam_actions, is_object_operation
+from s3sleuth.diagnose.window import Window
+from s3sleuth.sql.run import query
+
+# Error codes that mean the request was not authorized (a 404 is not a denial).
+AUTH_FAILURES = (
+    "AccessDenied",
+    "AllAccessDisabled",
+    "AccountProblem",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "RequestTimeTooSkewed",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+    "NotSignedUp",
+    "InvalidPayer",
+    "AccessForbidden",
+)
+# Failures of the credentials or the signature: no IAM policy would change the outcome.
+CREDENTIAL_FAILURES = frozenset(
+    {
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "RequestTimeTooSkewed",
+        "ExpiredToken",
+        "InvalidToken",
+        "TokenRefreshRequired",
+    }
+)
+KEY_LIMIT = 20
+_KMS = {
+    "s3:GetObject": "kms:Decrypt",
+    "s3:GetObjectVersion": "kms:Decrypt",
+    "s3:PutObject": "kms:GenerateDataKey",
+}
+
+_GROUP = (
+    "requester",
+    "principal_type",
+    "principal_name",
+    "principal_account",
+    "transfer_user",
+    "transfer_session_id",
+    "transfer_server_id",
+    "operation",
+    "bucket",
+)
+
+
+def _sql(window: Window) -> str:
+    codes = ", ".join(f"'{c}'" for c in AUTH_FAILURES)
+    group = ", ".join(_GROUP)
+    return f"""
+SELECT {group},
+  count(*) AS count, min(time) AS first_seen, max(time) AS last_seen,
+  array_agg(DISTINCT error_code) AS error_codes,
+  count(DISTINCT key) AS key_total, min(key) AS key_min, max(key) AS key_max,
+  slice(array_agg(DISTINCT key), 1, {KEY_LIMIT + 1}) AS key_sample,
+  bool_or(version_id IS NOT NULL OR request_query LIKE '%versionId=%') AS versioned,
+  bool_or(authentication_type = 'QueryString') AS presigned,
+  bool_or(network_path = 'private') AS via_private_network
+FROM access_log
+WHERE error_code IN ({codes}) AND {window.where()}
+GROUP BY {group}
+ORDER BY count DESC, last_seen DESC"""
+
+
+def _common_prefix(a: str, b: str) -> str:
+    # Character by character on purpose: S3 keys are strings, not paths. The common prefix of
+    # the smallest and largest key is the common prefix of them all.
+    return os.path.commonprefix([a, b])  # noqa: RUF071
+
+
+def _partition(requester: str | None) -> str:
+    if requester and requester.startswith("arn:"):
+        return requester.split(":")[1]
+    return "aws"
+
+
+@dataclass
+class Finding:
+    principal_arn: str | None
+    principal_type: str
+    principal_name: str | None
+    principal_account: str | None
+    transfer_user: str | None
+    transfer_session_id: str | None
+    transfer_server_id: str | None
+    operation: str
+    iam_actions: list[str]
+    bucket: str | None
+    keys: list[str]
+    key_total: int
+    resource_arn: str | None
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    error_codes: list[str]
+    policy_statement: dict[str, Any] | None
+    checks: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+
+    @property
+    def who(self) -> str:
+        """The principal in plain words."""
+        if self.principal_type == "assumed-role":
+            who = f"role {self.principal_name}"
+            if self.transfer_user:
+                who += (
+                    f" (Transfer Family user {self.transfer_user} on server "
+                    f"{self.transfer_server_id})"
+                )
+            return who
+        return {
+            "iam-user": f"IAM user {self.principal_name}",
+            "anonymous": "an anonymous requester",
+            "aws-service": f"AWS service {self.principal_name}",
+            "canonical-user": f"canonical user {(self.principal_arn or '')[:12]}…",
+        }.get(self.principal_type, f"requester {self.principal_arn}")
+
+    @property
+    def summary(self) -> str:
+        if set(self.error_codes) <= CREDENTIAL_FAILURES:
+            return (
+                f"{self.who} failed authentication ({', '.join(self.error_codes)}) "
+                f"on {self.operation} in bucket {self.bucket}"
+            )
+        if not self.iam_actions:
+            return f"{self.who} was denied {self.operation} on {self.resource_arn}"
+        return f"{self.who} lacks {', '.join(self.iam_actions)} on {self.resource_arn}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        del out["reasoning"]
+        out["summary"] = self.summary
+        return out
+
+
+def _checks(f: Finding, row: dict[str, Any]) -> list[str]:
+    """The layers that may deny, which the log cannot tell apart (diagnostics.md §2.6, §3.4)."""
+    if set(f.error_codes) <= CREDENTIAL_FAILURES:
+        return [
+            "credentials: the access key, session token, signing region and the client clock; "
+            "no IAM policy change will fix this"
+        ]
+    actions = ", ".join(f.iam_actions) or f.operation
+    checks = []
+    if f.principal_type in ("assumed-role", "iam-user"):
+        kind = "role" if f.principal_type == "assumed-role" else "user"
+        checks.append(
+            f"identity policy of {kind} {f.principal_name}: allow {actions} on {f.resource_arn}"
+        )
+    checks.append(
+        f"bucket policy of {f.bucket}: an explicit Deny, or no Allow for a principal "
+        "from another account"
+    )
+    if f.transfer_user:
+        checks.append(
+            f"session policy: the Transfer Family scope-down policy of user {f.transfer_user}"
+        )
+    elif f.principal_type == "assumed-role":
+        checks.append("session policy passed when the role was assumed")
+    checks.append("SCPs and RCPs of the account's AWS Organization")
+    if row["via_private_network"]:
+        checks.append("VPC endpoint policy: the requests came from private addresses")
+    kms = sorted({_KMS[a] for a in f.iam_actions if a in _KMS})
+    if kms:
+        checks.append(f"KMS key policy, if the objects use SSE-KMS: {', '.join(kms)}")
+    if f.operation in ("REST.PUT.OBJECT", "REST.COPY.OBJECT", "REST.PUT.ACL"):
+        checks.append(
+            "Object Ownership: an ACL other than bucket-owner-full-control fails when "
+            "ACLs are disabled"
+        )
+    if f.operation in ("REST.GET.OBJECT", "REST.HEAD.OBJECT", "REST.GET.OBJECT_ATTRIBUTES"):
+        checks.append(
+            "the key may not exist: S3 answers 403 instead of 404 when the principal "
+            "lacks s3:ListBucket"
+        )
+    if f.operation in ("REST.COPY.OBJECT", "REST.COPY.PART"):
+        checks.append("the copy source also needs s3:GetObject (see its REST.COPY.OBJECT_GET rows)")
+    if f.principal_type == "anonymous":
+        checks.append("Block Public Access settings of the bucket and the account")
+    if row["presigned"]:
+        checks.append("presigned URLs: an expired URL is also a 403 AccessDenied")
+    return checks
+
+
+def _finding(row: dict[str, Any]) -> Finding:
+    operation, bucket = row["operation"], row["bucket"]
+    sample = sorted(k for k in (row["key_sample"] or []) if k is not None)
+    object_level = is_object_operation(operation, row["key_max"])
+    actions = iam_actions(operation, object_level=object_level, versioned=row["versioned"])
+    arn = f"arn:{_partition(row['requester'])}:s3:::{bucket}"
+    if object_level and row["key_total"] == 1:
+        arn += f"/{row['key_max']}"
+    elif object_level:
+        arn += f"/{_common_prefix(row['key_min'] or '', row['key_max'] or '')}*"
+    finding = Finding(
+        principal_arn=row["requester"],
+        principal_type=row["principal_type"],
+        principal_name=row["principal_name"],
+        principal_account=row["principal_account"],
+        transfer_user=row["transfer_user"],
+        transfer_session_id=row["transfer_session_id"],
+        transfer_server_id=row["transfer_server_id"],
+        operation=operation,
+        iam_actions=actions,
+        bucket=bucket,
+        keys=sample[:KEY_LIMIT],
+        key_total=row["key_total"],
+        resource_arn=arn,
+        count=row["count"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        error_codes=sorted(c for c in row["error_codes"] if c),
+        policy_statement=None,
+    )
+    if actions and not set(finding.error_codes) <= CREDENTIAL_FAILURES:
+        finding.policy_statement = {"Effect": "Allow", "Action": actions, "Resource": [arn]}
+    finding.checks = _checks(finding, row)
+    finding.reasoning = _reasoning(finding, row, object_level)
+    return finding
+
+
+def _reasoning(f: Finding, row: dict[str, Any], object_level: bool) -> list[str]:
+    why = [
+        f"{f.count} request(s) {f.operation} failed with {', '.join(f.error_codes)} "
+        f"between {f.first_seen:%Y-%m-%d %H:%M:%S} and {f.last_seen:%Y-%m-%d %H:%M:%S} UTC."
+    ]
+    if f.iam_actions:
+        why.append(
+            f"{f.operation} needs {', '.join(f.iam_actions)}"
+            + (" (the requests named a versionId)." if row["versioned"] else ".")
+        )
+    else:
+        why.append(f"{f.operation} is not in the operation table; no action is suggested.")
+    if object_level and f.key_total > 1:
+        why.append(f"{f.key_total} keys were denied; the resource covers their common prefix.")
+    if f.transfer_user:
+        why.append(
+            f"The session name {f.transfer_user}.{f.transfer_session_id}@"
+            f"{f.transfer_server_id} is a Transfer Family session of user "
+            f"{f.transfer_user}."
+        )
+    why.append("The log cannot say which policy denied; check the layers listed.")
+    return why
+
+
+def denied(store: str | Path | None = None, window: Window | None = None) -> list[Finding]:
+    """Authorization failures in the store, grouped, with what to grant and what to check."""
+    table = query(_sql(window or Window()), store)
+    return [_finding(row) for row in table.to_pylist()]
