@@ -14,14 +14,10 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## demo: set up, ingest the bundled sample logs, and answer a question with Athena SQL
+## demo: set up, ingest the bundled sample logs, and print the three diagnoses
 demo: $(VENV)/.installed
 	rm -rf $(DEMO_STORE)
-	$(BIN)/s3sleuth ingest src/s3sleuth/samples/logs --store $(DEMO_STORE)
-	$(BIN)/s3sleuth query --store $(DEMO_STORE) \
-	  "SELECT split_part(requester, '/', 2) AS role, operation, key, httpstatus, count(*) AS n \
-	   FROM s3_access_logs_db.mybucket_logs WHERE errorcode = 'AccessDenied' \
-	   GROUP BY ALL ORDER BY n DESC LIMIT 3"
+	$(BIN)/s3sleuth demo --store $(DEMO_STORE)
 
 ## test: set up and run every test, with lint and type checks
 test: $(VENV)/.installed

@@ -1,39 +1,32 @@
-"""The README's demo, as `make demo` runs it: the bundled samples answer its two questions."""
+"""`s3sleuth demo` (what `make demo` runs) tells both stories from the bundled samples."""
 
 from __future__ import annotations
 
-import re
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from s3sleuth import ingest, query
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REPO
 
 
-def _makefile_query() -> str:
-    makefile = (REPO / "Makefile").read_text()
-    match = re.search(r'query --store \$\(DEMO_STORE\) \\\n\s*"(.*?)"', makefile, re.S)
-    assert match, "the demo query moved"
-    return re.sub(r"\\\n\s*", "", match.group(1))
+def test_make_demo_runs_the_demo_command() -> None:
+    assert "s3sleuth demo --store" in (REPO / "Makefile").read_text()
 
 
-def test_the_demo_finds_the_denied_transfer_family_upload(tmp_path: Path) -> None:
-    ingest([str(SAMPLES)], tmp_path / "demo")
-    rows = query(_makefile_query(), tmp_path / "demo").to_pylist()
-    assert rows[0] == {
-        "role": "Transfer-Family-Role",
-        "operation": "REST.PUT.OBJECT",
-        "key": "test.py",
-        "httpstatus": "403",
-        "n": 18,
-    }
-
-
-def test_the_demo_shows_the_move_to_the_gateway_endpoint(tmp_path: Path) -> None:
-    ingest([str(SAMPLES)], tmp_path / "demo")
-    rows = query(
-        "SELECT remote_ip, min(time) AS first_seen, max(time) AS last_seen "
-        "FROM access_log WHERE requester LIKE '%reports-ec2%' GROUP BY 1 ORDER BY 2",
-        tmp_path / "demo",
-    ).to_pylist()
-    assert [r["remote_ip"] for r in rows] == ["54.240.197.23", "10.0.1.179"]
-    assert rows[0]["last_seen"] < rows[1]["first_seen"]
+def test_the_demo_tells_both_stories(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "s3sleuth", "demo", "--store", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "250"},
+    )
+    out = run.stdout
+    assert (
+        "role Transfer-Family-Role (Transfer Family user test1 on server "
+        "s-aacfeafc8f2840b9a) lacks s3:PutObject on "
+        "arn:aws:s3:::partner-uploads/test.py"
+    ) in out
+    assert "switched to a VPC endpoint at 2024-02-01 03:00:30" in out
+    assert "transfer-family" in out and "console" in out

@@ -33,5 +33,5 @@ def test_bundled_samples_are_what_the_generator_writes(tmp_path) -> None:  # typ
 def test_readme_shows_the_two_commands_and_every_command_has_docs() -> None:
     readme = (REPO / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
-    for command in ("ingest", "query", "denied"):
+    for command in ("ingest", "query", "denied", "network", "clients", "demo"):
         assert re.search(rf"s3sleuth {command}\b", readme), command

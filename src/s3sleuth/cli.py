@@ -321,6 +321,182 @@ def denied_command(
                     console.print(f"   - {scrub(check)}", highlight=False, markup=False)
 
 
+@cli.command("network")
+@diagnosis_options
+@click.option(
+    "--by",
+    type=click.Choice(["principal", "ip"]),
+    default="principal",
+    show_default=True,
+    help="Group by principal and bucket, or by source address.",
+)
+@click.option(
+    "--expect-private",
+    is_flag=True,
+    help="Exit with status 3 and list the requests when any came from a public "
+    "address (for scheduled checks).",
+)
+@click.option(
+    "--ip-ranges",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="AWS's ip-ranges.json, to tag AWS-owned public addresses (never downloaded).",
+)
+@click.pass_obj
+def network_command(
+    obj: dict[str, Any],
+    sources: tuple[str, ...],
+    store: Path | None,
+    since: str | None,
+    until: str | None,
+    bucket: str | None,
+    fmt: str,
+    by: str,
+    expect_private: bool,
+    ip_ranges: Path | None,
+) -> None:
+    """Did the traffic use a VPC endpoint, or the internet?
+
+    Counts requests per network path (private source addresses mean a VPC endpoint) and
+    endpoint kind, with a verdict; for mixed traffic it shows when each path was first and
+    last seen, so a switch to an endpoint shows plainly.
+    """
+    with _errors(obj["debug"]):
+        from s3sleuth.diagnose.ip_ranges import IpRanges
+        from s3sleuth.diagnose.network import network
+        from s3sleuth.diagnose.window import Window
+
+        window = Window.parse(since, until, bucket)
+        ranges = IpRanges.load(ip_ranges) if ip_ranges else None
+        _ingest_first(sources, store)
+        report = network(store, window, by=by, ip_ranges=ranges, expect_private=expect_private)
+        if report.offending is not None:  # a scheduled check: list what broke the rule
+            click.echo(f"{report.public_requests} requests came from public addresses", err=True)
+            emit(report.offending, fmt, console=Console())
+            sys.exit(3)
+        columns = (
+            [
+                "principal_name",
+                "bucket",
+                "requests",
+                "private_requests",
+                "public_requests",
+                "endpoint_kinds",
+                "verdict",
+            ]
+            if by == "principal"
+            else [
+                "remote_ip",
+                "network_path",
+                "requests",
+                "principals",
+                "endpoint_kinds",
+                "verdict",
+            ]
+            + (["aws_service", "aws_region"] if ranges else [])
+        )
+        rows = (
+            report.rows
+            if fmt != "table"
+            else [
+                {c: (", ".join(r[c]) if isinstance(r[c], list) else r[c]) for c in columns}
+                for r in report.rows
+            ]
+        )
+        emit(pa.Table.from_pylist(rows) if rows else pa.table({}), fmt, console=Console())
+
+
+@cli.command("clients")
+@diagnosis_options
+@click.pass_obj
+def clients_command(
+    obj: dict[str, Any],
+    sources: tuple[str, ...],
+    store: Path | None,
+    since: str | None,
+    until: str | None,
+    bucket: str | None,
+    fmt: str,
+) -> None:
+    """Which clients made the requests: console, Transfer Family, CLI, an SDK, ...
+
+    Counts requests by client family and version, principal and bucket. The client comes from
+    the User-Agent (which the caller controls) and the requester.
+    """
+    with _errors(obj["debug"]):
+        from s3sleuth.diagnose.clients import clients
+        from s3sleuth.diagnose.window import Window
+
+        window = Window.parse(since, until, bucket)
+        _ingest_first(sources, store)
+        rows = clients(store, window)
+        emit(pa.Table.from_pylist(rows) if rows else pa.table({}), fmt, console=Console())
+
+
+@cli.command("demo")
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".s3sleuth-demo"),
+    show_default=True,
+    help="Where to build the demo store.",
+)
+@click.pass_obj
+def demo_command(obj: dict[str, Any], store: Path) -> None:
+    """Ingest the bundled sample logs and print the three diagnoses. No AWS account needed.
+
+    The samples replay two stories over background traffic: a Transfer Family user denied
+    uploads, and an EC2 instance moving from the internet to a VPC gateway endpoint.
+    """
+    with _errors(obj["debug"]):
+        from s3sleuth.diagnose.clients import clients
+        from s3sleuth.diagnose.denied import denied
+        from s3sleuth.diagnose.network import network
+        from s3sleuth.pipeline import ingest
+        from s3sleuth.samples import LOGS
+
+        console = Console()
+        result = ingest([str(LOGS)], store)
+        console.print(_ingest_summary(result), highlight=False, markup=False)
+        console.rule("Who was denied, and what is missing (s3sleuth denied)")
+        findings = denied(store)[:5]
+        emit(
+            pa.Table.from_pylist([{"finding": f.summary, "requests": f.count} for f in findings]),
+            "table",
+            console=console,
+        )
+        console.rule("VPC endpoint or internet (s3sleuth network)")
+        mixed = [r for r in network(store).rows if r["public_requests"]][:5]
+        emit(
+            pa.Table.from_pylist(
+                [
+                    {
+                        "principal": r["principal_name"],
+                        "bucket": r["bucket"],
+                        "verdict": r["verdict"],
+                    }
+                    for r in mixed
+                ]
+            ),
+            "table",
+            console=console,
+        )
+        console.rule("Which clients (s3sleuth clients)")
+        top = clients(store)
+        by_family: dict[str, int] = {}
+        for row in top:
+            by_family[row["client"]] = by_family.get(row["client"], 0) + row["requests"]
+        emit(
+            pa.Table.from_pylist(
+                [
+                    {"client": k, "requests": v}
+                    for k, v in sorted(by_family.items(), key=lambda kv: -kv[1])
+                ]
+            ),
+            "table",
+            console=console,
+        )
+
+
 def main() -> None:
     cli(prog_name="s3sleuth")
 

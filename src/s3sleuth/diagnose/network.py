@@ -1,0 +1,118 @@
+"""Did this traffic use a VPC endpoint, or the internet? (diagnostics.md §0b, §5)
+
+Through a gateway endpoint S3 logs the client's private address; over the internet, a public
+one. For each principal and bucket (or each source address) this counts requests per network
+path and endpoint kind, gives a verdict, and for mixed traffic shows when each path was seen,
+so a switch to an endpoint shows plainly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from s3sleuth.diagnose.ip_ranges import IpRanges
+from s3sleuth.diagnose.window import Window
+from s3sleuth.errors import UsageError
+from s3sleuth.sql.run import query
+
+GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("remote_ip",)}
+
+
+def _sql(window: Window, by: str) -> str:
+    group = ", ".join(GROUPINGS[by])
+    extra = (
+        "min(network_path) AS network_path, count(DISTINCT requester) AS principals"
+        if by == "ip"
+        else "count(DISTINCT remote_ip) AS addresses"
+    )
+    return f"""
+SELECT {group}, count(*) AS requests,
+  CAST(sum(CASE WHEN network_path = 'private' THEN 1 ELSE 0 END) AS bigint) AS private_requests,
+  CAST(sum(CASE WHEN network_path = 'public' THEN 1 ELSE 0 END) AS bigint) AS public_requests,
+  CAST(sum(CASE WHEN network_path IS NULL THEN 1 ELSE 0 END) AS bigint) AS unknown_requests,
+  CAST(sum(CASE WHEN endpoint_kind = 'vpc-interface' THEN 1 ELSE 0 END) AS bigint)
+    AS interface_endpoint_requests,
+  min(CASE WHEN network_path = 'private' THEN time END) AS private_first_seen,
+  max(CASE WHEN network_path = 'private' THEN time END) AS private_last_seen,
+  min(CASE WHEN network_path = 'public' THEN time END) AS public_first_seen,
+  max(CASE WHEN network_path = 'public' THEN time END) AS public_last_seen,
+  array_agg(DISTINCT endpoint_kind) AS endpoint_kinds,
+  {extra}
+FROM access_log
+WHERE {window.where()}
+GROUP BY {group}
+ORDER BY public_requests DESC, requests DESC"""
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M:%S}" if value else "?"
+
+
+def verdict(row: dict[str, Any]) -> str:
+    private, public = row["private_requests"], row["public_requests"]
+    interface = " (an interface endpoint by name)" if row["interface_endpoint_requests"] else ""
+    if not private and not public:
+        return "no client address: AWS-internal requests"
+    if not public:
+        return f"all requests came through a VPC endpoint (private source){interface}"
+    if not private:
+        return "all requests came over the internet (public source)"
+    text = (
+        f"mixed: public {_when(row['public_first_seen'])} to {_when(row['public_last_seen'])}, "
+        f"private {_when(row['private_first_seen'])} to {_when(row['private_last_seen'])}"
+    )
+    if row["public_last_seen"] < row["private_first_seen"]:
+        text += f"; switched to a VPC endpoint at {_when(row['private_first_seen'])}"
+    elif row["private_last_seen"] < row["public_first_seen"]:
+        text += f"; moved off the VPC endpoint at {_when(row['public_first_seen'])}"
+    return text
+
+
+@dataclass
+class NetworkReport:
+    rows: list[dict[str, Any]]
+    offending: pa.Table | None = None  # public requests, with --expect-private
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def public_requests(self) -> int:
+        return sum(int(r["public_requests"]) for r in self.rows)
+
+
+def network(
+    store: str | Path | None = None,
+    window: Window | None = None,
+    *,
+    by: str = "principal",
+    ip_ranges: IpRanges | None = None,
+    expect_private: bool = False,
+    offending_limit: int = 1000,
+) -> NetworkReport:
+    """Network paths per principal and bucket (or per source address with by='ip')."""
+    if by not in GROUPINGS:
+        raise UsageError(f"cannot group by {by!r}", hint="use --by principal or --by ip")
+    window = window or Window()
+    rows = query(_sql(window, by), store).to_pylist()
+    for row in rows:
+        row["endpoint_kinds"] = sorted(k for k in row["endpoint_kinds"] if k)
+        row["verdict"] = verdict(row)
+        if by == "ip" and ip_ranges is not None:
+            owner = ip_ranges.owner(row["remote_ip"]) if row["network_path"] == "public" else None
+            row["aws_service"] = owner.service if owner else None
+            row["aws_region"] = owner.region if owner else None
+        if by == "principal":
+            row["principal_arn"] = row.pop("requester")
+    report = NetworkReport(rows)
+    if expect_private and report.public_requests:
+        report.offending = query(
+            "SELECT time, remote_ip, requester, operation, bucket, key, http_status "
+            f"FROM access_log WHERE network_path = 'public' AND {window.where()} "
+            f"ORDER BY time LIMIT {offending_limit}",
+            store,
+        )
+    return report
