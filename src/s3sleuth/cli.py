@@ -383,6 +383,7 @@ def network_command(
                 "endpoint_kinds",
                 "verdict",
             ]
+            + (["aws_services"] if ranges else [])
             if by == "principal"
             else [
                 "remote_ip",

@@ -83,6 +83,11 @@ def test_by_ip_with_aws_ranges(store: Path, tmp_path: Path) -> None:
     )
     assert rows["198.51.100.7"]["aws_service"] is None
     assert rows["10.0.1.179"]["network_path"] == "private"
+    tagged = {
+        r["principal_name"]: r["aws_services"]
+        for r in network(store, ip_ranges=IpRanges.load(ranges)).rows
+    }
+    assert tagged["batch"] == ["EC2 ap-northeast-1"] and tagged["webapp"] == []
     assert rows["fd12:3456:789a::1"]["network_path"] == "private"
 
 

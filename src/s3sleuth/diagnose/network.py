@@ -73,6 +73,27 @@ def verdict(row: dict[str, Any]) -> str:
     return text
 
 
+def _tag_principals(
+    rows: list[dict[str, Any]], ranges: IpRanges, window: Window, store: str | Path | None
+) -> None:
+    """`aws_services`: who owns each principal's public addresses (e.g. EC2: a NAT gateway or
+    an instance's public IP, so traffic that could have used a gateway endpoint)."""
+    addresses = query(
+        "SELECT DISTINCT requester, bucket, remote_ip FROM access_log "
+        f"WHERE network_path = 'public' AND {window.where()}",
+        store,
+    ).to_pylist()
+    owners: dict[tuple[Any, Any], set[str]] = {}
+    for a in addresses:
+        owner = ranges.owner(a["remote_ip"])
+        if owner is not None:
+            owners.setdefault((a["requester"], a["bucket"]), set()).add(
+                f"{owner.service} {owner.region}"
+            )
+    for row in rows:
+        row["aws_services"] = sorted(owners.get((row["principal_arn"], row["bucket"]), ()))
+
+
 @dataclass
 class NetworkReport:
     rows: list[dict[str, Any]]
@@ -107,6 +128,8 @@ def network(
             row["aws_region"] = owner.region if owner else None
         if by == "principal":
             row["principal_arn"] = row.pop("requester")
+    if by == "principal" and ip_ranges is not None:
+        _tag_principals(rows, ip_ranges, window, store)
     report = NetworkReport(rows)
     if expect_private and report.public_requests:
         report.offending = query(
