@@ -68,7 +68,17 @@ def write_csv(table: pa.Table, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
     for row in table.to_pylist():
-        writer.writerow(["" if v is None else jsonable(v) for v in row.values()])
+        writer.writerow([_csv_cell(v) for v in row.values()])
+
+
+def _csv_cell(value: Any) -> Any:
+    """Lists and objects (IAM actions, policy statements) go in one cell as JSON."""
+    if value is None:
+        return ""
+    value = jsonable(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def write_table(table: pa.Table, console: Console, title: str | None = None) -> None:
