@@ -125,6 +125,7 @@ def test_terminal_output_cannot_carry_escape_sequences(store: Path) -> None:
 
 
 def test_csv_cells_holding_lists_are_json(store: Path) -> None:
-    run = s3sleuth("query", "SELECT [1, 2] AS xs, {'a': 'b'} AS obj", "--store", str(store),
-                   "--format", "csv")
+    run = s3sleuth(
+        "query", "SELECT [1, 2] AS xs, {'a': 'b'} AS obj", "--store", str(store), "--format", "csv"
+    )
     assert run.stdout.splitlines()[1] == '"[1, 2]","{""a"": ""b""}"'

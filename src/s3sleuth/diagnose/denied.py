@@ -18,21 +18,6 @@ from s3sleuth.diagnose.actions import iam_actions, is_object_operation
 from s3sleuth.diagnose.window import Window
 from s3sleuth.sql.run import query
 
-# Error codes that mean the request was not authorized (a 404 is not a denial).
-AUTH_FAILURES = (
-    "AccessDenied",
-    "AllAccessDisabled",
-    "AccountProblem",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "RequestTimeTooSkewed",
-    "ExpiredToken",
-    "InvalidToken",
-    "TokenRefreshRequired",
-    "NotSignedUp",
-    "InvalidPayer",
-    "AccessForbidden",
-)
 # Failures of the credentials or the signature: no IAM policy would change the outcome.
 CREDENTIAL_FAILURES = frozenset(
     {
@@ -43,6 +28,16 @@ CREDENTIAL_FAILURES = frozenset(
         "InvalidToken",
         "TokenRefreshRequired",
     }
+)
+# Error codes that mean the request was not authorized (a 404 is not a denial).
+AUTH_FAILURES = (
+    "AccessDenied",
+    "AllAccessDisabled",
+    "AccountProblem",
+    "NotSignedUp",
+    "InvalidPayer",
+    "AccessForbidden",
+    *sorted(CREDENTIAL_FAILURES),
 )
 KEY_LIMIT = 20
 _KMS = {

@@ -1,0 +1,249 @@
+"""The diagnoses: denied, network, clients, and the demo that runs all three."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import pyarrow as pa
+from rich.console import Console
+
+from s3sleuth.cli import _errors, _ingest_summary, cli, format_option, store_option
+from s3sleuth.output import emit, scrub
+
+if TYPE_CHECKING:
+    from s3sleuth.diagnose.denied import Finding
+    from s3sleuth.diagnose.window import Window
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What every diagnosis command gets: the store, the window and the output format."""
+
+    store: Path | None
+    window: Window
+    fmt: str
+
+    def emit_rows(self, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+        """Rows as JSON/CSV in full, or as a table of `columns` (lists joined with commas)."""
+        if self.fmt == "table" and columns:
+            rows = [
+                {c: ", ".join(r[c]) if isinstance(r[c], list) else r[c] for c in columns}
+                for r in rows
+            ]
+        emit(pa.Table.from_pylist(rows) if rows else pa.table({}), self.fmt, console=Console())
+
+
+def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the shared options: SOURCE paths (ingested first), --since, --until,
+    --bucket, --store and --format; errors become one-line messages and exit codes."""
+
+    @functools.wraps(func)
+    def command(
+        obj: dict[str, Any],
+        sources: tuple[str, ...],
+        store: Path | None,
+        since: str | None,
+        until: str | None,
+        bucket: str | None,
+        fmt: str,
+        **options: Any,
+    ) -> None:
+        with _errors(obj["debug"]):
+            from s3sleuth.diagnose.window import Window
+
+            window = Window.parse(since, until, bucket)
+            if sources:
+                from s3sleuth.pipeline import ingest
+
+                click.echo(_ingest_summary(ingest(list(sources), store)), err=True)
+            func(Diagnosis(store, window, fmt), **options)
+
+    wrapped: Callable[..., None] = click.pass_obj(command)
+    for decorate in (
+        format_option(("table", "json", "csv")),
+        click.option("--bucket", help="Only this bucket."),
+        click.option("--until", help="End of the window (exclusive), in the same forms."),
+        click.option(
+            "--since", help="Start of the window: ISO time (2024-02-01T10:00) or an age (2h, 7d)."
+        ),
+        store_option,
+        click.argument("sources", nargs=-1),
+    ):
+        wrapped = decorate(wrapped)
+    return wrapped
+
+
+@cli.command("denied")
+@click.option("--explain", is_flag=True, help="Print the reasoning behind each finding.")
+@diagnosis
+def denied_command(d: Diagnosis, explain: bool) -> None:
+    """Who was denied, and which permission is missing.
+
+    Groups authorization failures (403 AccessDenied and the other authorization codes) by
+    principal, operation and bucket, with the IAM actions to grant, a least-privilege policy
+    statement, and the other policy layers to check. SOURCE paths are ingested first.
+    """
+    from s3sleuth.diagnose.denied import denied
+
+    findings = denied(d.store, d.window)
+    if d.fmt != "table":
+        d.emit_rows([f.to_dict() for f in findings])
+        return
+    d.emit_rows(
+        [
+            {
+                "finding": f.summary,
+                "requests": f.count,
+                "first_seen": f.first_seen,
+                "last_seen": f.last_seen,
+                "errors": ", ".join(f.error_codes),
+            }
+            for f in findings
+        ]
+        or [{"finding": "no authorization failures"}]
+    )
+    if explain:
+        _explain(findings, Console())
+
+
+def _explain(findings: list[Finding], console: Console) -> None:
+    for number, f in enumerate(findings, 1):
+        console.print(f"\n{number}. {scrub(f.summary)}", highlight=False, markup=False)
+        for line in f.reasoning:
+            console.print(f"   {scrub(line)}", highlight=False, markup=False)
+        if f.policy_statement:
+            console.print("   Policy statement to grant:", highlight=False)
+            console.print_json(data=f.policy_statement, indent=2)
+        console.print("   Also check:", highlight=False)
+        for check in f.checks:
+            console.print(f"   - {scrub(check)}", highlight=False, markup=False)
+
+
+@cli.command("network")
+@click.option(
+    "--by",
+    type=click.Choice(["principal", "ip"]),
+    default="principal",
+    show_default=True,
+    help="Group by principal and bucket, or by source address.",
+)
+@click.option(
+    "--expect-private",
+    is_flag=True,
+    help="Exit with status 3 and list the requests when any came from a public "
+    "address (for scheduled checks).",
+)
+@click.option(
+    "--ip-ranges",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="AWS's ip-ranges.json, to tag AWS-owned public addresses (never downloaded).",
+)
+@diagnosis
+def network_command(d: Diagnosis, by: str, expect_private: bool, ip_ranges: Path | None) -> None:
+    """Did the traffic use a VPC endpoint, or the internet?
+
+    Counts requests per network path (private source addresses mean a VPC endpoint) and
+    endpoint kind, with a verdict; for mixed traffic it shows when each path was first and
+    last seen, so a switch to an endpoint shows plainly.
+    """
+    from s3sleuth.diagnose.ip_ranges import IpRanges
+    from s3sleuth.diagnose.network import network
+
+    ranges = IpRanges.load(ip_ranges) if ip_ranges else None
+    report = network(d.store, d.window, by=by, ip_ranges=ranges, expect_private=expect_private)
+    if report.offending is not None:  # a scheduled check: list what broke the rule
+        click.echo(f"{report.public_requests} requests came from public addresses", err=True)
+        emit(report.offending, d.fmt, console=Console())
+        sys.exit(3)
+    tags = (
+        (["aws_services"] if by == "principal" else ["aws_service", "aws_region"]) if ranges else []
+    )
+    columns = (
+        ["principal_name", "bucket", "requests", "private_requests", "public_requests"]
+        if by == "principal"
+        else ["remote_ip", "network_path", "requests", "principals"]
+    )
+    d.emit_rows(report.rows, [*columns, "endpoint_kinds", "verdict", *tags])
+
+
+@cli.command("clients")
+@diagnosis
+def clients_command(d: Diagnosis) -> None:
+    """Which clients made the requests: console, Transfer Family, CLI, an SDK, ...
+
+    Counts requests by client family and version, principal and bucket. The client comes from
+    the User-Agent (which the caller controls) and the requester.
+    """
+    from s3sleuth.diagnose.clients import clients
+
+    d.emit_rows(clients(d.store, d.window))
+
+
+@cli.command("demo")
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".s3sleuth-demo"),
+    show_default=True,
+    help="Where to build the demo store.",
+)
+@click.pass_obj
+def demo_command(obj: dict[str, Any], store: Path) -> None:
+    """Ingest the bundled sample logs and print the three diagnoses. No AWS account needed.
+
+    The samples replay two stories over background traffic: a Transfer Family user denied
+    uploads, and an EC2 instance moving from the internet to a VPC gateway endpoint.
+    """
+    with _errors(obj["debug"]):
+        from s3sleuth.diagnose.clients import clients
+        from s3sleuth.diagnose.denied import denied
+        from s3sleuth.diagnose.network import network
+        from s3sleuth.pipeline import ingest
+        from s3sleuth.samples import LOGS
+
+        console = Console()
+        console.print(_ingest_summary(ingest([str(LOGS)], store)), highlight=False, markup=False)
+        console.rule("Who was denied, and what is missing (s3sleuth denied)")
+        emit(
+            pa.Table.from_pylist(
+                [{"finding": f.summary, "requests": f.count} for f in denied(store)[:5]]
+            ),
+            "table",
+            console=console,
+        )
+        console.rule("VPC endpoint or internet (s3sleuth network)")
+        mixed = [r for r in network(store).rows if r["public_requests"]][:5]
+        emit(
+            pa.Table.from_pylist(
+                [
+                    {
+                        "principal": r["principal_name"],
+                        "bucket": r["bucket"],
+                        "verdict": r["verdict"],
+                    }
+                    for r in mixed
+                ]
+            ),
+            "table",
+            console=console,
+        )
+        console.rule("Which clients (s3sleuth clients)")
+        families: dict[str, int] = {}
+        for row in clients(store):
+            families[row["client"]] = families.get(row["client"], 0) + row["requests"]
+        emit(
+            pa.Table.from_pylist(
+                [
+                    {"client": k, "requests": v}
+                    for k, v in sorted(families.items(), key=lambda kv: -kv[1])
+                ]
+            ),
+            "table",
+            console=console,
+        )

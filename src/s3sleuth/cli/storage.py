@@ -1,0 +1,104 @@
+"""Commands over the store itself: ingest and query."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pyarrow as pa
+from rich.console import Console
+
+from s3sleuth.cli import _Bar, _errors, _ingest_summary, cli, format_option, store_option
+from s3sleuth.output import FORMATS, emit
+
+
+@cli.command("ingest")
+@click.argument("sources", nargs=-1, required=True)
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "table", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="Summary format: a sentence, or one row as a table, JSON or CSV.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--commit-mb",
+    type=click.IntRange(min=1),
+    default=1024,
+    show_default=True,
+    help="Commit after about this many MiB of input; a crash loses at most this much "
+    "work, which the next run redoes.",
+)
+@click.pass_obj
+def ingest_command(
+    obj: dict[str, Any],
+    sources: tuple[str, ...],
+    store: Path | None,
+    fmt: str,
+    quiet: bool,
+    commit_mb: int,
+) -> None:
+    """Parse log files into the store.
+
+    A SOURCE is a file, a directory (walked recursively, hidden files skipped), a glob, a
+    .gz file, or - for stdin. Sources already in the store (same content) are skipped, so
+    running it again is safe. Lines that do not parse go to the `rejects` table.
+    """
+    with _errors(obj["debug"]):
+        bar = _Bar(enabled=not quiet)
+        try:
+            from s3sleuth.pipeline import ingest  # each command imports only what it uses
+
+            result = ingest(
+                list(sources),
+                store,
+                progress=bar.advance,
+                on_plan=bar.plan,
+                commit_bytes=commit_mb << 20,
+            )
+        finally:
+            bar.close()
+        if fmt == "text":
+            click.echo(_ingest_summary(result))
+        else:
+            emit(pa.Table.from_pylist([result.to_dict()]), fmt, console=Console())
+
+
+@cli.command("query")
+@click.argument("sql")
+@store_option
+@click.option(
+    "--dialect",
+    type=click.Choice(["athena", "duckdb"]),
+    default="athena",
+    show_default=True,
+    help="SQL dialect of the query; athena is translated by sqlglot.",
+)
+@format_option(FORMATS)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout (required for parquet).",
+)
+@click.pass_obj
+def query_command(
+    obj: dict[str, Any], sql: str, store: Path | None, dialect: str, fmt: str, output: Path | None
+) -> None:
+    """Run SQL against the store.
+
+    Tables: access_log (typed), rejects, and s3_access_logs_db.mybucket_logs (the
+    AWS-documented Athena table), so queries from AWS docs run unchanged. Use - to read
+    the SQL from stdin.
+    """
+    with _errors(obj["debug"]):
+        text = sys.stdin.read() if sql == "-" else sql
+        from s3sleuth.sql.run import query
+
+        table: pa.Table = query(text, store, dialect)
+        emit(table, fmt, output, console=Console())
