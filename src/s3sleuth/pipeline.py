@@ -3,8 +3,7 @@
 Sources are identified by their content hash, so ingesting the same object again (even from
 another path) adds nothing. Lines are packed into blocks of about `block_bytes` (many small
 files share a block), parsed in worker processes, and written in order. Work is committed in
-batches of whole sources; a crash
-loses only the uncommitted batch, which the next run redoes.
+batches of whole sources; a crash loses only the uncommitted batch, which the next run redoes.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ so a switch to an endpoint shows plainly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,6 @@ def _tag_principals(
 class NetworkReport:
     rows: list[dict[str, Any]]
     offending: pa.Table | None = None  # public requests, with --expect-private
-    notes: list[str] = field(default_factory=list)
 
     @property
     def public_requests(self) -> int:

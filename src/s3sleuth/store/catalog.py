@@ -15,7 +15,6 @@ import duckdb
 from s3sleuth.enrich import enrichment_sql
 from s3sleuth.fields import (
     BARE_DASH_OPERATIONS,
-    COLUMN_ORDER,
     FIELDS,
     REJECT_COLUMNS,
     Field,
@@ -145,4 +144,4 @@ def write_catalog_file(store: Store) -> Path:
     return store.catalog_path
 
 
-__all__ = ["ATHENA_SCHEMA", "ATHENA_TABLE", "COLUMN_ORDER", "connect", "write_catalog_file"]
+__all__ = ["ATHENA_SCHEMA", "ATHENA_TABLE", "connect", "write_catalog_file"]

@@ -53,7 +53,6 @@ class BatchWriter:
         self.batch = batch
         self.flush_rows = flush_rows
         self.pending_rows = 0
-        self.staged_rows = 0
         self._flushes = 0
         self._partitions: dict[tuple[object, object], list[pa.Table]] = {}
         self._rejects: list[dict[str, Any]] = []
@@ -111,7 +110,6 @@ class BatchWriter:
             name = f"part-{self.batch.id}-{self._flushes:05d}.parquet"
             self._writing = self._pool.submit(self._write, self._partitions, target, name)
             self._partitions = {}
-            self.staged_rows += self.pending_rows
             self.pending_rows = 0
         if self._rejects:
             self._flushes += 1
