@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from s3sleuth.errors import S3SleuthError
+from s3sleuth.errors import S3SleuthError, SourceError
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import SEGMENT, Block, Parsed, parse, warm_up
 from s3sleuth.parse.framing import Segment
@@ -99,9 +100,16 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
     """A source in line-aligned pieces of about `block_bytes`: byte ranges of a plain file
     (a worker reads them), or bytes for a compressed one (which cannot be read by range)."""
     if source.compressed:
-        with source.open() as stream:
-            for chunk in read_chunks(stream, block_bytes):
-                yield Segment(index, data=chunk, length=len(chunk))
+        try:
+            with source.open() as stream:
+                for chunk in read_chunks(stream, block_bytes):
+                    yield Segment(index, data=chunk, length=len(chunk))
+        except (EOFError, OSError, zlib.error) as err:  # truncated or corrupt gzip
+            raise SourceError(
+                f"{source.name} is not a readable gzip file ({err})",
+                hint="check or re-download it",
+                source=source.name,
+            ) from None
         return
     with open(source.path, "rb") as f:
         start = 0

@@ -61,6 +61,17 @@ def test_gzip_directory_and_glob_sources_give_the_same_rows(store: Path, tmp_pat
     assert names == {str(logs / "first.gz"), str(logs / "second")}
 
 
+def test_a_corrupt_gzip_file_is_a_clear_error_and_commits_nothing(
+    store: Path, tmp_path: Path
+) -> None:
+    good = next(SAMPLES.iterdir()).read_bytes()
+    whole = gzip.compress(good)
+    (tmp_path / "cut.gz").write_bytes(whole[: len(whole) // 2])  # truncated mid-stream
+    with pytest.raises(SourceError, match=r"cut.gz is not a readable gzip file"):
+        ingest([str(tmp_path / "cut.gz")], store)
+    assert count(store) == 0
+
+
 def test_missing_source_is_a_clear_error(store: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
         ingest(["/nonexistent/logs"], store)
@@ -163,6 +174,14 @@ def test_arbitrary_bytes_never_crash_ingest(tmp_path: Path, data: list[bytes]) -
         path = Path(tmp) / "fuzz.log"
         blob = b"".join(data)
         path.write_bytes(blob)
+        if blob.startswith(b"\x1f\x8b"):  # claims to be gzip: a corrupt one is a file error
+            try:
+                gzip.decompress(blob)
+            except (EOFError, OSError):
+                with pytest.raises(SourceError, match="not a readable gzip file"):
+                    ingest([str(path)], Path(tmp) / "store")
+                return
+            blob = gzip.decompress(blob)  # a valid one is read decompressed
         result = ingest([str(path)], Path(tmp) / "store")
         lines = blob.count(b"\n") + (0 if blob.endswith(b"\n") or not blob else 1)
         assert result.lines == lines
