@@ -16,6 +16,7 @@ from typing import Any
 
 from s3sleuth.diagnose.actions import iam_actions, is_object_operation
 from s3sleuth.diagnose.window import Window
+from s3sleuth.sql.literal import string_list
 from s3sleuth.sql.run import query
 
 # Failures of the credentials or the signature: no IAM policy would change the outcome.
@@ -60,7 +61,7 @@ _GROUP = (
 
 
 def _sql(window: Window) -> str:
-    codes = ", ".join(f"'{c}'" for c in AUTH_FAILURES)
+    codes = string_list(AUTH_FAILURES)
     group = ", ".join(_GROUP)
     return f"""
 SELECT {group},

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from s3sleuth.errors import UsageError
+from s3sleuth.sql.literal import string_literal
 
 _AGE = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -55,5 +56,5 @@ class Window:
         if self.until:
             conditions.append(f"time < from_iso8601_timestamp('{self.until.isoformat()}')")
         if self.bucket:
-            conditions.append("bucket = '" + self.bucket.replace("'", "''") + "'")
+            conditions.append(f"bucket = {string_literal(self.bucket)}")
         return " AND ".join(conditions)

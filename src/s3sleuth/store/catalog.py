@@ -20,21 +20,14 @@ from s3sleuth.fields import (
     Field,
     column_types,
 )
+from s3sleuth.sql.literal import string_list, string_literal
 from s3sleuth.store.store import Store
 
 ATHENA_SCHEMA = "s3_access_logs_db"
 ATHENA_TABLE = "mybucket_logs"
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 CANONICAL_TIME_FORMAT = "[%d/%b/%Y:%H:%M:%S +0000]"
-
-
-def _sql_list(values: frozenset[str]) -> str:
-    return ", ".join(_sql_string(v) for v in sorted(values))
 
 
 def wire_token_sql(field: Field) -> str:
@@ -46,7 +39,7 @@ def wire_token_sql(field: Field) -> str:
     if field.kind == "time":
         render = f"strftime({col}, '{CANONICAL_TIME_FORMAT}')"
     elif field.quoted:
-        bare = f"operation IN ({_sql_list(BARE_DASH_OPERATIONS)})"
+        bare = f"operation IN ({string_list(BARE_DASH_OPERATIONS)})"
         render = f"'\"' || {col} || '\"'"
         dash = f"CASE WHEN {bare} THEN '-' ELSE '\"-\"' END"
         return f"CASE WHEN {col} IS NULL THEN ({dash}) ELSE {render} END"
@@ -67,7 +60,7 @@ def _typed_empty(columns: dict[str, str]) -> str:
 def _table_source(store: Store, table: str, columns: dict[str, str]) -> str:
     if not store.parquet_files(table):
         return _typed_empty(columns)
-    pattern = _sql_string(str(store.table_dir(table).resolve() / "**" / "*.parquet"))
+    pattern = string_literal(str(store.table_dir(table).resolve() / "**" / "*.parquet"))
     cols = ", ".join(f'"{n}"' for n in columns)
     return (
         f"SELECT {cols} FROM read_parquet({pattern}, union_by_name = true,"
