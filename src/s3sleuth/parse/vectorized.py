@@ -134,17 +134,18 @@ def _typed(
     field_count = columns - 1  # the Time field holds one space
     cols = {name: _binary_column(table, name) for name in table.column_names}
     ok = np.ones(n, bool)
-    rebuilt_length = (columns - 1) + 6 * quoted.astype(np.int64)
+    tokens_before = np.zeros(n, np.int64)  # bytes of the tokens so far
     for i, (name, (_, offsets, _)) in enumerate(cols.items()):
         if i == 9:  # where the Request-URI's quote must be: after 9 tokens and 9 spaces
-            ok &= ~quoted | (first_quote == rebuilt_length - 6 * quoted + 9 - (columns - 1))
+            ok &= ~quoted | (first_quote == tokens_before + 9)
         if i == 16:  # the Referer's: 16 tokens, 16 spaces and the Request-URI's two quotes
-            ok &= ~quoted | (third_quote == rebuilt_length - 6 * quoted + 18 - (columns - 1))
+            ok &= ~quoted | (third_quote == tokens_before + 18)
         lengths = np.diff(offsets)
-        rebuilt_length += lengths
+        tokens_before += lengths
         if name not in ("c9", "c16", "c17"):
             ok &= lengths > 0  # an empty token is a doubled or trailing space
-    ok &= rebuilt_length == line_lengths
+    # the rebuilt line: the tokens, a space between each two, and the six quotes if quoted
+    ok &= tokens_before + (columns - 1) + 6 * quoted == line_lengths
     operation = cols["c7"][2]
     bare = pc.fill_null(pc.is_in(operation, value_set=_BARE_OPS), False).to_numpy(
         zero_copy_only=False
