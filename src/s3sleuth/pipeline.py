@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from s3sleuth.errors import S3SleuthError, SourceError
+from s3sleuth.errors import S3SleuthError, SourceError, UsageError
+from s3sleuth.events.detect import KINDS
+from s3sleuth.events.ingest import EventIngest, kind_of
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import SEGMENT, Block, Parsed, parse, warm_up
 from s3sleuth.parse.framing import Segment
@@ -48,6 +50,8 @@ class IngestResult:
     parsed: int = 0
     rejected: int = 0
     seconds: float = 0.0
+    transfer_events: int = 0  # of `parsed`, the Transfer Family events
+    cloudtrail_events: int = 0  # of `parsed`, the CloudTrail records
 
     @property
     def lines_per_second(self) -> float:
@@ -127,6 +131,18 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
             start = end
 
 
+def new_identity(store: Store, source: LocalSource, seen: set[str]) -> str | None:
+    """The content hash, or None when the source is already in the store (or in this run)."""
+    manifest = store.manifest
+    if manifest.has_location(source.name, source.size, source.mtime_ns):
+        return None
+    identity = source.content_hash()
+    if identity in seen or manifest.has_identity(identity):
+        return None
+    seen.add(identity)
+    return identity
+
+
 class _Producer:
     """Reads sources in order and packs their lines into blocks, with commit barriers."""
 
@@ -144,15 +160,7 @@ class _Producer:
         self.seen: set[str] = set()
 
     def _identity(self, source: LocalSource) -> str | None:
-        """The content hash, or None when the source is already in the store."""
-        manifest = self.store.manifest
-        if manifest.has_location(source.name, source.size, source.mtime_ns):
-            return None
-        identity = source.content_hash()
-        if identity in self.seen or manifest.has_identity(identity):
-            return None
-        self.seen.add(identity)
-        return identity
+        return new_identity(self.store, source, self.seen)
 
     def __iter__(self) -> Iterator[Block | _Commit]:
         segments: list[Segment] = []
@@ -271,10 +279,41 @@ def plan(specs: Sequence[str], store: Store) -> list[LocalSource]:
     return resolve_all(specs, store.staging_dir)
 
 
+def _ingest_events(
+    store: Store,
+    sources: list[tuple[LocalSource, str]],
+    result: IngestResult,
+    progress: Progress | None,
+) -> None:
+    """Transfer Family and CloudTrail files, in one batch after the access logs."""
+    events = EventIngest(store)
+    seen: set[str] = set()
+    try:
+        for source, kind in sources:
+            identity = new_identity(store, source, seen)
+            if identity is None:
+                result.skipped += 1
+            else:
+                total, rejected = events.add(source, identity, kind)
+                result.files += 1
+                result.lines += total
+                result.parsed += total - rejected
+                result.rejected += rejected
+            if progress is not None:
+                progress(source.size)
+        events.commit()
+    except BaseException:
+        events.abandon()
+        raise
+    result.transfer_events += events.counts.get("transfer_events", 0)
+    result.cloudtrail_events += events.counts.get("cloudtrail_events", 0)
+
+
 def ingest(
     specs: Sequence[str],
     store: str | Path | None = None,
     *,
+    kind: str = "auto",
     progress: Progress | None = None,
     on_plan: Callable[[list[LocalSource]], None] | None = None,
     block_bytes: int = BLOCK_BYTES,
@@ -282,7 +321,15 @@ def ingest(
     flush_rows: int = 250_000,
     workers: int = WORKERS,
 ) -> IngestResult:
-    """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`) into the store."""
+    """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`) into the store.
+
+    `kind` is `auto` (tell each file's kind by its content), or `access`, `transfer` or
+    `cloudtrail` to read every file as that kind of log.
+    """
+    if kind not in ("auto", *KINDS):
+        raise UsageError(
+            f"unknown log type {kind!r}", hint=f"use auto or one of {', '.join(KINDS)}"
+        )
     started = time.perf_counter()
     reuse_freed_memory()
     target = Store.open(store, create=True)
@@ -290,9 +337,11 @@ def ingest(
     try:
         with target.lock():
             target.recover()
-            sources = plan(specs, target)
+            planned = plan(specs, target)
             if on_plan is not None:
-                on_plan(sources)
+                on_plan(planned)
+            kinds = [(source, kind_of(source, kind)) for source in planned]
+            sources = [source for source, k in kinds if k == "access"]
             producer = _Producer(target, sources, result, progress, block_bytes, commit_bytes)
             consumer = _Consumer(target, result, progress, flush_rows)
             try:
@@ -302,11 +351,14 @@ def ingest(
                             consumer.commit(item)
                         else:
                             consumer.write(item)
+                _ingest_events(
+                    target, [(s, k) for s, k in kinds if k != "access"], result, progress
+                )
             except BaseException:
                 consumer.abandon()
                 raise
             finally:
-                for source in sources:
+                for source in planned:
                     if source.name == "<stdin>":
                         source.path.unlink(missing_ok=True)
             write_catalog_file(target)

@@ -16,6 +16,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
     "DATE": pa.date32(),
     "BLOB": pa.binary(),
+    "BOOLEAN": pa.bool_(),
 }
 
 

@@ -131,9 +131,18 @@ class _Bar:
 
 def _ingest_summary(result: IngestResult) -> str:
     skipped = f", {result.skipped} already in the store" if result.skipped else ""
+    events = [
+        f"{count:,} {what}"
+        for count, what in (
+            (result.transfer_events, "Transfer Family events"),
+            (result.cloudtrail_events, "CloudTrail records"),
+        )
+        if count
+    ]
+    among = f" (of which {' and '.join(events)})" if events else ""
     return (
         f"Ingested {result.files} files{skipped}: {result.lines:,} lines read, "
-        f"{result.parsed:,} parsed, {result.rejected:,} rejected "
+        f"{result.parsed:,} parsed{among}, {result.rejected:,} rejected "
         f"in {result.seconds:.1f} s ({result.lines_per_second:,.0f} lines/s) -> {result.store}"
     )
 

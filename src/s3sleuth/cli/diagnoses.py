@@ -79,35 +79,54 @@ def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
     return wrapped
 
 
+def transfer_window_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--transfer-window",
+        metavar="BEFORE,AFTER",
+        default="5m,1m",
+        show_default=True,
+        help="How long before (and after) a Transfer Family event its S3 request may start, "
+        "to join the two; widen it for large multipart uploads.",
+    )(func)
+
+
 @cli.command("denied")
 @click.option("--explain", is_flag=True, help="Print the reasoning behind each finding.")
+@transfer_window_option
 @diagnosis
-def denied_command(d: Diagnosis, explain: bool) -> None:
+def denied_command(d: Diagnosis, explain: bool, transfer_window: str) -> None:
     """Who was denied, and which permission is missing.
 
     Groups authorization failures (403 AccessDenied and the other authorization codes) by
     principal, operation and bucket, with the IAM actions to grant, a least-privilege policy
     statement, and the other policy layers to check. SOURCE paths are ingested first.
+
+    Transfer Family events and CloudTrail records in the store add evidence: the SFTP
+    operation, path and message, and CloudTrail's errorMessage, which may name the policy
+    layer that denied.
     """
+    from s3sleuth.correlate.joins import TransferWindow
     from s3sleuth.diagnose.denied import denied
 
-    findings = denied(d.store, d.window)
+    findings = denied(d.store, d.window, TransferWindow.parse(transfer_window))
     if d.fmt != "table":
         d.emit_rows([f.to_dict() for f in findings])
         return
-    d.emit_rows(
-        [
-            {
-                "finding": f.summary,
-                "requests": f.count,
-                "first_seen": f.first_seen,
-                "last_seen": f.last_seen,
-                "errors": ", ".join(f.error_codes),
-            }
-            for f in findings
-        ]
-        or [{"finding": "no authorization failures"}]
-    )
+    rows: list[dict[str, Any]] = [
+        {
+            "finding": f.summary,
+            "requests": f.count,
+            "first_seen": f.first_seen,
+            "last_seen": f.last_seen,
+            "errors": ", ".join(f.error_codes),
+            "evidence": f.evidence,
+        }
+        for f in findings
+    ]
+    if not any(r["evidence"] for r in rows):
+        for r in rows:
+            del r["evidence"]
+    d.emit_rows(rows or [{"finding": "no authorization failures"}])
     if explain:
         _explain(findings, Console())
 
@@ -183,6 +202,46 @@ def clients_command(d: Diagnosis) -> None:
     from s3sleuth.diagnose.clients import clients
 
     d.emit_rows(clients(d.store, d.window))
+
+
+@cli.command("explain")
+@click.argument("request_id", required=False)
+@click.option("--session", "session_id", help="A Transfer Family session id (16 hex digits).")
+@store_option
+@format_option(("table", "json", "csv"))
+@transfer_window_option
+@click.pass_obj
+def explain_command(
+    obj: dict[str, Any],
+    request_id: str | None,
+    session_id: str | None,
+    store: Path | None,
+    fmt: str,
+    transfer_window: str,
+) -> None:
+    """Everything known about one request or one Transfer Family session, in time order.
+
+    Merges the access log, CloudTrail records and Transfer Family events in the store. Give a
+    REQUEST_ID (the access log's Request ID, CloudTrail's requestID) or --session SESSION_ID.
+    Exits 1 when nothing is known about it.
+    """
+    with _errors(obj["debug"]):
+        from s3sleuth.correlate.explain import explain
+        from s3sleuth.correlate.joins import TransferWindow
+
+        timeline = explain(
+            store,
+            request_id=request_id,
+            session_id=session_id,
+            transfer_window=TransferWindow.parse(transfer_window),
+        )
+        if not timeline:
+            what = f"request {request_id}" if request_id else f"session {session_id}"
+            click.echo(f"nothing in the store about {what}", err=True)
+            sys.exit(1)
+        if fmt == "table":  # where each line came from is in the JSON and CSV forms
+            timeline = [{k: r[k] for k in ("time", "source", "event", "detail")} for r in timeline]
+        emit(pa.Table.from_pylist(timeline), fmt, console=Console())
 
 
 @cli.command("demo")

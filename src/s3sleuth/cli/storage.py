@@ -25,6 +25,15 @@ from s3sleuth.output import FORMATS, emit
     show_default=True,
     help="Summary format: a sentence, or one row as a table, JSON or CSV.",
 )
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["auto", "access", "transfer", "cloudtrail"]),
+    default="auto",
+    show_default=True,
+    help="Kind of log: auto tells each file's kind by its content; the others read every "
+    "file as S3 access logs, Transfer Family logs or CloudTrail files.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--commit-mb",
@@ -40,6 +49,7 @@ def ingest_command(
     sources: tuple[str, ...],
     store: Path | None,
     fmt: str,
+    kind: str,
     quiet: bool,
     commit_mb: int,
 ) -> None:
@@ -48,6 +58,10 @@ def ingest_command(
     A SOURCE is a file, a directory (walked recursively, hidden files skipped), a glob, a
     .gz file, or - for stdin. Sources already in the store (same content) are skipped, so
     running it again is safe. Lines that do not parse go to the `rejects` table.
+
+    Besides S3 access logs, it reads AWS Transfer Family logs (JSON events, KEY=value
+    lines, or `aws logs filter-log-events` output) into `transfer_events`, and CloudTrail
+    files (.json or .json.gz) into `cloudtrail_events`.
     """
     with _errors(obj["debug"]):
         bar = _Bar(enabled=not quiet)
@@ -57,6 +71,7 @@ def ingest_command(
             result = ingest(
                 list(sources),
                 store,
+                kind=kind,
                 progress=bar.advance,
                 on_plan=bar.plan,
                 commit_bytes=commit_mb << 20,

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from s3sleuth.correlate.evidence import cloudtrail_messages, policy_layer, transfer_errors
+from s3sleuth.correlate.joins import TransferWindow
 from s3sleuth.diagnose.actions import iam_actions, is_object_operation
 from s3sleuth.diagnose.window import Window
 from s3sleuth.sql.literal import string_list
@@ -110,6 +112,9 @@ class Finding:
     last_seen: datetime
     error_codes: list[str]
     policy_statement: dict[str, Any] | None
+    transfer_events: list[str] = field(default_factory=list)  # `CLOSE /b/k "Access denied"`
+    cloudtrail_messages: list[str] = field(default_factory=list)  # joined errorMessages
+    policy_layers: list[str] = field(default_factory=list)  # what those messages name
     checks: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
 
@@ -132,6 +137,13 @@ class Finding:
         }.get(self.principal_type, f"requester {self.principal_arn}")
 
     @property
+    def evidence(self) -> str:
+        """What the Transfer Family and CloudTrail logs add, in one line."""
+        parts = list(self.transfer_events)
+        parts += [f"CloudTrail: {layer}" for layer in self.policy_layers]
+        return "; ".join(parts)
+
+    @property
     def summary(self) -> str:
         if set(self.error_codes) <= CREDENTIAL_FAILURES:
             return (
@@ -140,6 +152,12 @@ class Finding:
             )
         if not self.iam_actions:
             return f"{self.who} was denied {self.operation} on {self.resource_arn}"
+        denies = [layer for layer in self.policy_layers if layer.startswith("explicit deny")]
+        if denies:  # an Allow would not help: the Deny must go
+            return (
+                f"{self.who} is refused {', '.join(self.iam_actions)} on {self.resource_arn} "
+                f"by an {denies[0]}"
+            )
         return f"{self.who} lacks {', '.join(self.iam_actions)} on {self.resource_arn}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,7 +175,7 @@ def _checks(f: Finding, row: dict[str, Any]) -> list[str]:
             "no IAM policy change will fix this"
         ]
     actions = ", ".join(f.iam_actions) or f.operation
-    checks = []
+    checks = [f"CloudTrail names the layer: {layer}" for layer in f.policy_layers]
     if f.principal_type in ("assumed-role", "iam-user"):
         kind = "role" if f.principal_type == "assumed-role" else "user"
         checks.append(
@@ -198,7 +216,9 @@ def _checks(f: Finding, row: dict[str, Any]) -> list[str]:
     return checks
 
 
-def _finding(row: dict[str, Any]) -> Finding:
+def _finding(
+    row: dict[str, Any], transfer: list[str] | None = None, trail: list[str] | None = None
+) -> Finding:
     operation, bucket = row["operation"], row["bucket"]
     sample = sorted(k for k in (row["key_sample"] or []) if k is not None)
     object_level = is_object_operation(operation, row["key_max"])
@@ -230,6 +250,11 @@ def _finding(row: dict[str, Any]) -> Finding:
     )
     if actions and not set(finding.error_codes) <= CREDENTIAL_FAILURES:
         finding.policy_statement = {"Effect": "Allow", "Action": actions, "Resource": [arn]}
+    finding.transfer_events = transfer or []
+    finding.cloudtrail_messages = trail or []
+    finding.policy_layers = sorted(
+        {p for m in finding.cloudtrail_messages if (p := policy_layer(m))}
+    )
     finding.checks = _checks(finding, row)
     finding.reasoning = _reasoning(finding, row, object_level)
     return finding
@@ -255,11 +280,35 @@ def _reasoning(f: Finding, row: dict[str, Any], object_level: bool) -> list[str]
             f"{f.transfer_server_id} is a Transfer Family session of user "
             f"{f.transfer_user}."
         )
-    why.append("The log cannot say which policy denied; check the layers listed.")
+    for event in f.transfer_events:
+        why.append(f"Transfer Family logged {event} for this session and object.")
+    for message in f.cloudtrail_messages:
+        why.append(f"CloudTrail's record of the same request says: {message}")
+    if f.policy_layers:
+        why.append(f"So the layer that denied is known: {', '.join(f.policy_layers)}.")
+    else:
+        why.append("The log cannot say which policy denied; check the layers listed.")
     return why
 
 
-def denied(store: str | Path | None = None, window: Window | None = None) -> list[Finding]:
-    """Authorization failures in the store, grouped, with what to grant and what to check."""
-    table = query(_sql(window or Window()), store)
-    return [_finding(row) for row in table.to_pylist()]
+def denied(
+    store: str | Path | None = None,
+    window: Window | None = None,
+    transfer_window: TransferWindow | None = None,
+) -> list[Finding]:
+    """Authorization failures in the store, grouped, with what to grant and what to check.
+
+    Transfer Family events and CloudTrail records in the store that join the denied rows add
+    the SFTP operation and message, and CloudTrail's errorMessage (which may name the policy
+    layer).
+    """
+    window = window or Window()
+    rows = query(_sql(window), store).to_pylist()
+    codes = string_list(AUTH_FAILURES)
+    transfer = transfer_errors(store, window, codes, transfer_window or TransferWindow())
+    trail = cloudtrail_messages(store, window, codes)
+    findings = []
+    for row in rows:
+        key = (row["requester"], row["operation"], row["bucket"])
+        findings.append(_finding(row, transfer.get(key), trail.get(key)))
+    return findings

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from s3sleuth.correlate.joins import cloudtrail_condition
 from s3sleuth.diagnose.ip_ranges import IpRanges
 from s3sleuth.diagnose.window import Window
 from s3sleuth.errors import UsageError
@@ -24,7 +25,7 @@ GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("rem
 
 
 def _sql(window: Window, by: str) -> str:
-    group = ", ".join(GROUPINGS[by])
+    group = ", ".join(f"a.{column}" for column in GROUPINGS[by])
     extra = (
         "min(network_path) AS network_path, count(DISTINCT requester) AS principals"
         if by == "ip"
@@ -42,9 +43,14 @@ SELECT {group}, count(*) AS requests,
   min(CASE WHEN network_path = 'public' THEN time END) AS public_first_seen,
   max(CASE WHEN network_path = 'public' THEN time END) AS public_last_seen,
   array_agg(DISTINCT endpoint_kind) AS endpoint_kinds,
+  array_agg(DISTINCT c.vpc_endpoint_id) AS vpc_endpoint_ids,
+  count(c.vpc_endpoint_id) AS confirmed_requests,
   {extra}
-FROM access_log
-WHERE {window.where()}
+FROM access_log a LEFT JOIN (
+  SELECT request_id, min(host_id) AS host_id, min(vpc_endpoint_id) AS vpc_endpoint_id
+  FROM cloudtrail_events WHERE vpc_endpoint_id IS NOT NULL GROUP BY request_id
+) c ON {cloudtrail_condition("a", "c")}
+WHERE {window.where("a")}
 GROUP BY {group}
 ORDER BY public_requests DESC, requests DESC"""
 
@@ -56,15 +62,21 @@ def _when(value: datetime | None) -> str:
 def verdict(row: dict[str, Any]) -> str:
     private, public = row["private_requests"], row["public_requests"]
     interface = " (an interface endpoint by name)" if row["interface_endpoint_requests"] else ""
+    # CloudTrail's vpcEndpointId on a joined record turns the inference into a fact.
+    vpce = row.get("vpc_endpoint_ids") or []
+    how = f"confirmed via {', '.join(vpce)}" if vpce else "private source"
+    if vpce and row["confirmed_requests"] < private:
+        how += f" for {row['confirmed_requests']} of {private} in CloudTrail"
     if not private and not public:
         return "no client address: AWS-internal requests"
     if not public:
-        return f"all requests came through a VPC endpoint (private source){interface}"
+        return f"all requests came through a VPC endpoint ({how}){interface}"
     if not private:
         return "all requests came over the internet (public source)"
     text = (
         f"mixed: public {_when(row['public_first_seen'])} to {_when(row['public_last_seen'])}, "
         f"private {_when(row['private_first_seen'])} to {_when(row['private_last_seen'])}"
+        + (f" ({how})" if vpce else "")
     )
     if row["public_last_seen"] < row["private_first_seen"]:
         text += f"; switched to a VPC endpoint at {_when(row['private_first_seen'])}"
@@ -120,6 +132,7 @@ def network(
     rows = query(_sql(window, by), store).to_pylist()
     for row in rows:
         row["endpoint_kinds"] = sorted(k for k in row["endpoint_kinds"] if k)
+        row["vpc_endpoint_ids"] = sorted(v for v in row["vpc_endpoint_ids"] if v)
         row["verdict"] = verdict(row)
         if by == "ip" and ip_ranges is not None:
             owner = ip_ranges.owner(row["remote_ip"]) if row["network_path"] == "public" else None

@@ -48,13 +48,15 @@ class Window:
             raise UsageError("--since is later than --until", hint="swap them")
         return window
 
-    def where(self) -> str:
-        """Athena SQL conditions on `access_log` (TRUE when the window is open)."""
+    def where(self, alias: str | None = None) -> str:
+        """Athena SQL conditions on `access_log` (TRUE when the window is open); `alias`
+        qualifies the columns, for queries that join it."""
+        at = f"{alias}." if alias else ""
         conditions = ["TRUE"]
         if self.since:
-            conditions.append(f"time >= from_iso8601_timestamp('{self.since.isoformat()}')")
+            conditions.append(f"{at}time >= from_iso8601_timestamp('{self.since.isoformat()}')")
         if self.until:
-            conditions.append(f"time < from_iso8601_timestamp('{self.until.isoformat()}')")
+            conditions.append(f"{at}time < from_iso8601_timestamp('{self.until.isoformat()}')")
         if self.bucket:
-            conditions.append(f"bucket = {string_literal(self.bucket)}")
+            conditions.append(f"{at}bucket = {string_literal(self.bucket)}")
         return " AND ".join(conditions)

@@ -2,6 +2,9 @@
 
 - `access_log`: typed and clean; `-` is NULL (Bytes Sent `-` is 0).
 - `rejects`: every line that did not parse, with its source, line number and reason.
+- `transfer_events`, `cloudtrail_events`: Transfer Family events and CloudTrail records, each
+  once (de-duplicated on `event_id`), and `transfer_matches`, `cloudtrail_matches`: their joins
+  to `access_log` (see correlate.joins).
 - `s3_access_logs_db.mybucket_logs`: the AWS-documented Athena table (format.md §6a), with its
   string values and the legacy column names of §6c, so queries copied from AWS docs run as-is.
 """
@@ -12,7 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from s3sleuth.correlate.joins import match_views
 from s3sleuth.enrich import enrichment_sql
+from s3sleuth.events.tables import EVENT_TABLES
 from s3sleuth.fields import (
     BARE_DASH_OPERATIONS,
     FIELDS,
@@ -21,6 +26,7 @@ from s3sleuth.fields import (
     column_types,
 )
 from s3sleuth.sql.literal import string_list, string_literal
+from s3sleuth.sql.translate import translate
 from s3sleuth.store.store import Store
 
 ATHENA_SCHEMA = "s3_access_logs_db"
@@ -103,6 +109,16 @@ def view_statements(store: Store) -> list[str]:
         + enrichment_sql("duckdb")
         + f" FROM ({_table_source(store, 'access_log', column_types())})",
         f"CREATE OR REPLACE VIEW rejects AS {_table_source(store, 'rejects', REJECT_COLUMNS)}",
+        *(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM ({_table_source(store, name, cols)})"
+            " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_file, source_line)"
+            " = 1"
+            for name, cols in EVENT_TABLES.items()
+        ),
+        *(
+            f"CREATE OR REPLACE VIEW {name} AS {translate(sql, target='duckdb')[0]}"
+            for name, sql in match_views().items()
+        ),
         f"CREATE SCHEMA IF NOT EXISTS {ATHENA_SCHEMA}",
         f"CREATE OR REPLACE VIEW {ATHENA_SCHEMA}.{ATHENA_TABLE} AS "
         f"SELECT\n  {athena}\nFROM access_log",

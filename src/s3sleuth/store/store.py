@@ -5,6 +5,8 @@ Layout::
     STORE/
       access_log/date=YYYY-MM-DD/bucket=NAME/part-BATCH-N-I.parquet
       rejects/part-BATCH-N.parquet
+      transfer_events/date=YYYY-MM-DD/part-BATCH-N.parquet    Transfer Family log events
+      cloudtrail_events/date=YYYY-MM-DD/part-BATCH-N.parquet  CloudTrail records
       manifest.sqlite            which sources and batches are in
       catalog.duckdb             views over the Parquet, for any DuckDB client
       staging/BATCH/...          a batch being written; never visible to queries
@@ -31,7 +33,7 @@ from s3sleuth.store.manifest import Manifest, SourceEntry
 
 ENV_VAR = "S3SLEUTH_STORE"
 DEFAULT_STORE = ".s3sleuth"
-TABLE_DIRS = ("access_log", "rejects")
+TABLE_DIRS = ("access_log", "rejects", "transfer_events", "cloudtrail_events")
 
 
 def default_root(explicit: str | os.PathLike[str] | None = None) -> Path:

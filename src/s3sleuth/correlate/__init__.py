@@ -1,0 +1,1 @@
+"""Joins of the access log with Transfer Family events and CloudTrail records."""

@@ -1,0 +1,116 @@
+"""Ingest of Transfer Family and CloudTrail files: parse, stage, commit like access logs.
+
+Event files are small next to access logs (a CloudTrail file is a few MB), so each is read
+whole and converted in the main process. They share the store's manifest (content-hash
+identity: idempotent) and its staged-batch commit (crash-safe), and the `rejects` table.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from s3sleuth.errors import SourceError
+from s3sleuth.events.cloudtrail import parse_cloudtrail
+from s3sleuth.events.detect import HEAD_BYTES, detect
+from s3sleuth.events.tables import SCHEMAS, TIME_COLUMN
+from s3sleuth.events.transfer import parse_transfer
+from s3sleuth.schema import REJECT_SCHEMA
+from s3sleuth.sources import LocalSource
+from s3sleuth.store.manifest import SourceEntry
+from s3sleuth.store.store import StagedBatch, Store
+
+Parser = Callable[[bytes], Iterator[tuple[int, dict[str, Any] | str, bytes]]]
+TABLES: dict[str, tuple[str, Parser]] = {
+    "transfer": ("transfer_events", parse_transfer),
+    "cloudtrail": ("cloudtrail_events", parse_cloudtrail),
+}
+
+
+def _read(source: LocalSource, limit: int = -1) -> bytes:
+    try:
+        with source.open() as stream:
+            return stream.read(limit)
+    except (EOFError, OSError, zlib.error) as err:
+        raise SourceError(
+            f"{source.name} is not readable ({err})", hint="check or re-download it"
+        ) from None
+
+
+def kind_of(source: LocalSource, forced: str) -> str:
+    """The kind of log in `source`: `forced` unless it is `auto`."""
+    return forced if forced != "auto" else detect(_read(source, HEAD_BYTES))
+
+
+def _write(batch: StagedBatch, table: str, rows: list[dict[str, Any]], number: int) -> None:
+    """Rows as Parquet partitioned by date, like `access_log`."""
+    by_date: dict[date | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        when = row[TIME_COLUMN[table]]
+        by_date.setdefault(when.date() if when else None, []).append(row)
+    for day, part in by_date.items():
+        directory = batch.table_dir(table, number) / f"date={day or '__NULL__'}"
+        directory.mkdir(parents=True, exist_ok=True)
+        data = pa.Table.from_pylist(part, schema=SCHEMAS[table])
+        pq.write_table(data, directory / f"part-{batch.id}-{number:05d}.parquet")
+
+
+class EventIngest:
+    """Collects event sources of one ingest run into one batch."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.batch: StagedBatch | None = None
+        self.entries: list[SourceEntry] = []
+        self.rejects: list[dict[str, Any]] = []
+        self.counts: dict[str, int] = {}
+        self._files = 0
+
+    def add(self, source: LocalSource, identity: str, kind: str) -> tuple[int, int]:
+        """Parse one file into the batch; returns (records read, rejected)."""
+        table, parser = TABLES[kind]
+        rows: list[dict[str, Any]] = []
+        rejected = 0
+        for line, row, raw in parser(_read(source)):
+            if isinstance(row, str):
+                self.rejects.append(
+                    {"source_file": source.name, "source_line": line, "reason": row, "raw": raw}
+                )
+                rejected += 1
+            else:
+                rows.append({**row, "source_file": source.name, "source_line": line})
+        if self.batch is None:
+            self.batch = self.store.new_batch()
+        if rows:
+            self._files += 1
+            _write(self.batch, table, rows, self._files)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+        total = len(rows) + rejected
+        self.entries.append(
+            SourceEntry(
+                identity, source.name, source.size, source.mtime_ns, total, len(rows), rejected
+            )
+        )
+        return total, rejected
+
+    def commit(self) -> None:
+        if self.batch is None:
+            return
+        if self.rejects:
+            directory = self.batch.table_dir("rejects", 0)
+            directory.mkdir(parents=True, exist_ok=True)
+            pq.write_table(
+                pa.Table.from_pylist(self.rejects, schema=REJECT_SCHEMA),
+                directory / f"part-{self.batch.id}-events.parquet",
+            )
+        self.batch.commit(self.entries)
+        self.batch = None
+
+    def abandon(self) -> None:
+        if self.batch is not None:
+            self.batch.discard()
