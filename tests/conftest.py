@@ -10,6 +10,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = Path(os.environ.get("S3SLEUTH_CONFORMANCE", REPO.parent / "shared" / "conformance"))
 SAMPLES = REPO / "src" / "s3sleuth" / "samples" / "logs"
+# The sample access-log objects (named like S3's keys); the Transfer Family and CloudTrail
+# samples live in subdirectories.
+ACCESS_SAMPLES = sorted(p for p in SAMPLES.iterdir() if p.is_file())
 
 
 @pytest.fixture(scope="session")

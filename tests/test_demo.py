@@ -20,7 +20,7 @@ def test_the_demo_tells_both_stories(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "COLUMNS": "250"},
+        env={**os.environ, "COLUMNS": "400"},
     )
     out = run.stdout
     assert (
@@ -29,4 +29,8 @@ def test_the_demo_tells_both_stories(tmp_path: Path) -> None:
         "arn:aws:s3:::partner-uploads/test.py"
     ) in out
     assert "switched to a VPC endpoint at 2024-02-01 03:00:30" in out
+    # what the Transfer Family and CloudTrail samples add
+    assert 'CLOSE /partner-uploads/test.py "Access denied"' in out
+    assert "CloudTrail: no identity-based policy allows it" in out
+    assert "confirmed via vpce-0a1b2c3d4e5f67890" in out
     assert "transfer-family" in out and "console" in out

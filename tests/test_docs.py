@@ -23,10 +23,11 @@ def test_fields_doc_lists_every_field_and_column() -> None:
 
 
 def test_bundled_samples_are_what_the_generator_writes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    written = generate(tmp_path)
-    committed = sorted(SAMPLES.iterdir())
-    assert [p.name for p in written] == [p.name for p in committed]
-    for new, old in zip(written, committed, strict=True):
+    written = sorted(p.relative_to(tmp_path) for p in generate(tmp_path))
+    committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*") if p.is_file())
+    assert written == committed
+    for name in written:
+        new, old = tmp_path / name, SAMPLES / name
         assert new.read_bytes() == old.read_bytes(), "run: python -m s3sleuth.samples"
 
 

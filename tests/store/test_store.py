@@ -30,7 +30,7 @@ def test_catalog_file_opens_in_any_duckdb_client(tmp_path: Path) -> None:
         ).fetchone()  # type: ignore[misc]
     finally:
         con.close()
-    assert n == result.parsed and athena > 0
+    assert n == result.parsed - result.transfer_events - result.cloudtrail_events and athena > 0
 
 
 def test_an_empty_store_has_typed_empty_tables(tmp_path: Path) -> None:

@@ -257,9 +257,11 @@ def demo_command(obj: dict[str, Any], store: Path) -> None:
     """Ingest the bundled sample logs and print the three diagnoses. No AWS account needed.
 
     The samples replay two stories over background traffic: a Transfer Family user denied
-    uploads, and an EC2 instance moving from the internet to a VPC gateway endpoint.
+    uploads, and an EC2 instance moving from the internet to a VPC gateway endpoint. Transfer
+    Family and CloudTrail logs of the same stories are joined to the access log.
     """
     with _errors(obj["debug"]):
+        from s3sleuth.correlate.explain import explain
         from s3sleuth.diagnose.clients import clients
         from s3sleuth.diagnose.denied import denied
         from s3sleuth.diagnose.network import network
@@ -271,7 +273,10 @@ def demo_command(obj: dict[str, Any], store: Path) -> None:
         console.rule("Who was denied, and what is missing (s3sleuth denied)")
         emit(
             pa.Table.from_pylist(
-                [{"finding": f.summary, "requests": f.count} for f in denied(store)[:5]]
+                [
+                    {"finding": f.summary, "requests": f.count, "evidence": f.evidence}
+                    for f in denied(store)[:5]
+                ]
             ),
             "table",
             console=console,
@@ -288,6 +293,16 @@ def demo_command(obj: dict[str, Any], store: Path) -> None:
                     }
                     for r in mixed
                 ]
+            ),
+            "table",
+            console=console,
+        )
+        session = "03bf7ddc20e33b8c"
+        console.rule(f"One SFTP session in all three logs (s3sleuth explain --session {session})")
+        timeline = explain(store, session_id=session)[:6]
+        emit(
+            pa.Table.from_pylist(
+                [{k: r[k] for k in ("time", "source", "event")} for r in timeline]
             ),
             "table",
             console=console,

@@ -5,6 +5,8 @@
 - An EC2 instance whose traffic moves from the internet (a public IP) to a VPC gateway
   endpoint (its private IP 10.0.1.179).
 
+Transfer Family and CloudTrail logs of the same stories come with them (see `events`).
+
 The files in `logs/` are written by `python -m s3sleuth.samples` and committed; a test checks
 that they are still exactly what this module writes.
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 from s3sleuth import synth
 from s3sleuth.parse.render import render_line
+from s3sleuth.samples import events
 
 LOGS = Path(__file__).parent / "logs"
 START = datetime(2024, 2, 1, tzinfo=UTC)
@@ -124,4 +127,4 @@ def generate(directory: Path = LOGS, *, background: int = 3000, seed: int = 2024
         path = directory / name
         path.write_bytes(b"".join(render_line(r).encode() + b"\n" for r in batch))
         written.append(path)
-    return written
+    return written + events.write(directory, records, ACCOUNT, EC2_PRIVATE_IP)
