@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from s3sleuth.enrich import ENRICHMENTS
+from s3sleuth.events.tables import EVENT_TABLES
 from s3sleuth.fields import EXTRA_COLUMNS, FIELDS, column_types
 from s3sleuth.store.catalog import athena_columns
 
@@ -59,6 +60,17 @@ def fields_markdown() -> str:
         + ".",
         "",
     ]
+    for table, columns in EVENT_TABLES.items():
+        out += [
+            f"## `{table}`",
+            "",
+            "Columns (`src/s3sleuth/events/tables.py`); `event` holds the original event as JSON.",
+            "",
+            "| column | type |",
+            "| --- | --- |",
+            *(f"| `{name}` | {sql} |" for name, sql in columns.items()),
+            "",
+        ]
     return "\n".join(out)
 
 
