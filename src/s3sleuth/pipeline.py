@@ -8,6 +8,7 @@ batches of whole sources; a crash loses only the uncommitted batch, which the ne
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import time
 import zlib
@@ -15,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,17 @@ from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import SEGMENT, Block, Parsed, parse, warm_up
 from s3sleuth.parse.framing import Segment
 from s3sleuth.sources import LocalSource, read_chunks, resolve_all
+from s3sleuth.sources.s3 import (
+    Prefetcher,
+    Range,
+    S3Location,
+    S3Object,
+    S3Options,
+    S3Reader,
+)
 from s3sleuth.store.catalog import write_catalog_file
-from s3sleuth.store.manifest import SourceEntry
+from s3sleuth.store.coverage import covers, keep
+from s3sleuth.store.manifest import WHOLE, Interval, SourceEntry
 from s3sleuth.store.store import StagedBatch, Store
 from s3sleuth.store.writer import BatchWriter
 
@@ -39,6 +50,7 @@ WORKERS = 2
 PROCESS_POOL_BYTES = 64 << 20  # below this, parsing in-process is quicker than starting workers
 
 Progress = Callable[[int], None]  # called with the number of source bytes just processed
+Source = LocalSource | S3Object
 
 
 @dataclass
@@ -50,6 +62,8 @@ class IngestResult:
     parsed: int = 0
     rejected: int = 0
     seconds: float = 0.0
+    outside_window: int = 0  # lines outside --since/--until, or stored by an earlier run
+    failed: list[dict[str, str]] = field(default_factory=list)  # sources that could not be read
     transfer_events: int = 0  # of `parsed`, the Transfer Family events
     cloudtrail_events: int = 0  # of `parsed`, the CloudTrail records
 
@@ -67,7 +81,7 @@ class IngestResult:
 class _Commit:
     """A barrier: every source before it is complete; commit them."""
 
-    sources: list[tuple[LocalSource, str]] = field(default_factory=list)
+    sources: list[tuple[Source, Admission]] = field(default_factory=list)
 
 
 def _executor(workers: int, input_bytes: int) -> Executor:
@@ -134,7 +148,7 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
 def new_identity(store: Store, source: LocalSource, seen: set[str]) -> str | None:
     """The content hash, or None when the source is already in the store (or in this run)."""
     manifest = store.manifest
-    if manifest.has_location(source.name, source.size, source.mtime_ns):
+    if manifest.identity_at(source.name, source.size, source.mtime_ns):
         return None
     identity = source.content_hash()
     if identity in seen or manifest.has_identity(identity):
@@ -143,24 +157,81 @@ def new_identity(store: Store, source: LocalSource, seen: set[str]) -> str | Non
     return identity
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A source to read: its identity, the window to keep, and the windows already stored."""
+
+    identity: str
+    wanted: Interval = WHOLE
+    stored: tuple[Interval, ...] = ()
+
+    @property
+    def filters(self) -> bool:
+        return self.wanted != WHOLE or bool(self.stored)
+
+
+def admit(store: Store, identity: str, wanted: Interval, seen: set[str]) -> Admission | None:
+    """None when the store (or this run) already holds the source's records in `wanted`."""
+    if identity in seen:
+        return None
+    stored = store.manifest.windows(identity)
+    if stored is not None and covers(stored, wanted):
+        return None
+    seen.add(identity)
+    return Admission(identity, wanted, tuple(stored or ()))
+
+
+def _s3_segments(data: bytes, index: int, block_bytes: int) -> Iterator[Segment]:
+    for chunk in read_chunks(io.BytesIO(data), block_bytes):
+        yield Segment(index, data=chunk, length=len(chunk))
+
+
 class _Producer:
-    """Reads sources in order and packs their lines into blocks, with commit barriers."""
+    """Reads sources in order and packs their lines into blocks, with commit barriers.
+
+    Local files are hashed as they come; log objects arrive already admitted and fetched, in
+    order, from `fetched`.
+    """
 
     def __init__(
         self,
         store: Store,
-        sources: list[LocalSource],
+        sources: list[Source],
         result: IngestResult,
         progress: Progress | None,
         block_bytes: int,
         commit_bytes: int,
+        wanted: Interval = WHOLE,
+        fetched: Iterator[tuple[S3Object, bytes | SourceError]] | None = None,
+        admitted: dict[str, Admission] | None = None,
     ) -> None:
         self.store, self.sources, self.result = store, sources, result
         self.progress, self.block_bytes, self.commit_bytes = progress, block_bytes, commit_bytes
+        self.wanted, self.fetched = wanted, fetched
+        self.admitted: dict[str, Admission] = admitted or {}
         self.seen: set[str] = set()
 
-    def _identity(self, source: LocalSource) -> str | None:
-        return new_identity(self.store, source, self.seen)
+    def _admit(self, source: LocalSource) -> Admission | None:
+        manifest = self.store.manifest
+        identity = manifest.identity_at(source.name, source.size, source.mtime_ns)
+        if identity is None:
+            identity = source.content_hash()
+        admission = admit(self.store, identity, self.wanted, self.seen)
+        if admission is not None:
+            self.admitted[source.name] = admission
+        return admission
+
+    def _pieces(self, source: Source, index: int) -> Iterator[Segment] | None:
+        """The source's segments, or None when a log object could not be fetched."""
+        if isinstance(source, LocalSource):
+            return _segments(source, index, self.block_bytes)
+        assert self.fetched is not None
+        obj, data = next(self.fetched)
+        assert obj == source, "fetches come back in listing order"
+        if isinstance(data, SourceError):
+            self.result.failed.append({"source": source.name, "error": str(data)})
+            return None
+        return _s3_segments(data, index, self.block_bytes)
 
     def __iter__(self) -> Iterator[Block | _Commit]:
         segments: list[Segment] = []
@@ -175,20 +246,25 @@ class _Producer:
             return out
 
         for source in self.sources:
-            identity = self._identity(source)
-            if identity is None:
-                self.result.skipped += 1
+            admission = (
+                self._admit(source)
+                if isinstance(source, LocalSource)
+                else self.admitted.get(source.name)
+            )
+            pieces = None if admission is None else self._pieces(source, len(names))
+            if admission is None or pieces is None:
+                self.result.skipped += admission is None
                 if self.progress is not None:
                     self.progress(source.size)
                 continue
             names.append(source.name)
-            for segment in _segments(source, len(names) - 1, self.block_bytes):
+            for segment in pieces:
                 segments.append(segment)
                 size += segment.length
                 if size >= self.block_bytes:
                     yield block()
                     names = [source.name]
-            done.sources.append((source, identity))
+            done.sources.append((source, admission))
             since_commit += source.size
             if since_commit >= self.commit_bytes:
                 if segments:
@@ -204,10 +280,16 @@ class _Consumer:
     """Writes parsed blocks in order and commits at the barriers."""
 
     def __init__(
-        self, store: Store, result: IngestResult, progress: Progress | None, flush_rows: int
+        self,
+        store: Store,
+        result: IngestResult,
+        progress: Progress | None,
+        flush_rows: int,
+        admitted: dict[str, Admission],
     ) -> None:
         self.store, self.result, self.progress = store, result, progress
-        self.flush_rows = flush_rows
+        self.flush_rows, self.admitted = flush_rows, admitted
+        self.outside: dict[str, int] = {}
         self.batch: StagedBatch | None = None
         self.writer: BatchWriter | None = None
         self.lines: dict[str, int] = {}
@@ -232,36 +314,64 @@ class _Consumer:
         index = rows.column_names.index("source_line")
         rows = rows.set_column(index, "source_line", pa.array(numbers, pa.int64()))
         writer = self._writer()
-        writer.add_grouped(rows.drop_columns([SEGMENT]), parsed.runs)
+        admissions = [self.admitted[name] for name in parsed.segment_sources]
+        if any(a.filters for a in admissions):
+            rows = self._in_window(rows, segment, admissions, parsed.segment_sources)
+            writer.add_table(rows.drop_columns([SEGMENT]))
+        else:
+            writer.add_grouped(rows.drop_columns([SEGMENT]), parsed.runs)
         for segment_index, name, number, reason, raw in parsed.rejects:
-            writer.add_reject(name, number + offsets[segment_index], reason, raw)
             self.rejected[name] = self.rejected.get(name, 0) + 1
+            if admissions[segment_index].stored:  # the first ingest of the source kept them
+                self.outside[name] = self.outside.get(name, 0) + 1
+                continue
+            writer.add_reject(name, number + offsets[segment_index], reason, raw)
         if self.progress is not None:
             self.progress(parsed.input_bytes)
+
+    def _in_window(
+        self, rows: pa.Table, segment: np.ndarray, admissions: list[Admission], names: list[str]
+    ) -> pa.Table:
+        """Rows in each source's window that no earlier ingest stored; counts the rest."""
+        times = rows.column("time").to_numpy()
+        mask = np.ones(rows.num_rows, dtype=bool)
+        for index, admission in enumerate(admissions):
+            if not admission.filters:
+                continue
+            here = segment == index
+            drop = here & ~keep(times, admission.wanted, list(admission.stored))
+            mask &= ~drop
+            self.outside[names[index]] = self.outside.get(names[index], 0) + int(drop.sum())
+        return rows.filter(pa.array(mask))
 
     def commit(self, barrier: _Commit) -> None:
         if not barrier.sources:
             return
         writer = self._writer()
         entries = []
-        for source, identity in barrier.sources:
+        for source, admission in barrier.sources:
             lines = self.lines.pop(source.name, 0)
             rejected = self.rejected.pop(source.name, 0)
+            outside = self.outside.pop(source.name, 0)
             entries.append(
                 SourceEntry(
-                    identity,
+                    admission.identity,
                     source.name,
                     source.size,
                     source.mtime_ns,
                     lines,
                     lines - rejected,
                     rejected,
+                    admission.wanted,
                 )
             )
             self.result.files += 1
             self.result.lines += lines
-            self.result.parsed += lines - rejected
-            self.result.rejected += rejected
+            # lines = parsed + rejected + outside_window, always
+            rejected_now = rejected if not admission.stored else 0
+            self.result.rejected += rejected_now
+            self.result.outside_window += outside
+            self.result.parsed += lines - rejected_now - outside
         writer.flush(wait=True)
         writer.close()
         assert self.batch is not None
@@ -309,41 +419,92 @@ def _ingest_events(
     result.cloudtrail_events += events.counts.get("cloudtrail_events", 0)
 
 
+def _plan_s3(
+    specs: Sequence[str], options: S3Options, wanted: Interval, store: Store
+) -> tuple[list[S3Object], dict[str, Admission], Prefetcher | None]:
+    """List the log objects in range, admit the ones not yet stored, start fetching them."""
+    uris = [spec for spec in specs if spec.startswith("s3://")]
+    if not uris:
+        return [], {}, None
+    reader = S3Reader(
+        profile=options.profile,
+        region=options.region,
+        endpoint_url=options.endpoint_url,
+        pool=options.pool,
+    )
+    window = Range.around(wanted[0], wanted[1], options.slack)
+    objects: list[S3Object] = []
+    for uri in uris:
+        objects.extend(reader.list(S3Location.parse(uri), window))
+    admitted: dict[str, Admission] = {}
+    seen: set[str] = set()
+    for obj in objects:
+        admission = admit(store, obj.identity, wanted, seen)
+        if admission is not None:
+            admitted[obj.name] = admission
+    todo = [obj for obj in objects if obj.name in admitted]
+    return objects, admitted, Prefetcher(reader, todo, options.pool)
+
+
 def ingest(
     specs: Sequence[str],
     store: str | Path | None = None,
     *,
     kind: str = "auto",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    s3: S3Options | None = None,
     progress: Progress | None = None,
-    on_plan: Callable[[list[LocalSource]], None] | None = None,
+    on_plan: Callable[[Sequence[Source]], None] | None = None,
     block_bytes: int = BLOCK_BYTES,
     commit_bytes: int = COMMIT_BYTES,
     flush_rows: int = 250_000,
     workers: int = WORKERS,
 ) -> IngestResult:
-    """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`) into the store.
+    """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`, `s3://BUCKET/PREFIX`)
+    into the store.
 
     `kind` is `auto` (tell each file's kind by its content), or `access`, `transfer` or
-    `cloudtrail` to read every file as that kind of log.
+    `cloudtrail` to read every file as that kind of log. `since`/`until` keep only the
+    access-log records in that window (and prune the log objects listed); the manifest
+    remembers the window, so a later ingest with another window adds just what is new.
+    Objects that cannot be fetched are listed in `result.failed`; everything else is ingested.
     """
     if kind not in ("auto", *KINDS):
         raise UsageError(
             f"unknown log type {kind!r}", hint=f"use auto or one of {', '.join(KINDS)}"
         )
+    if any(spec.startswith("s3://") for spec in specs) and kind not in ("auto", "access"):
+        raise UsageError(
+            "s3:// sources are read as access logs", hint="leave out --type, or use --type access"
+        )
     started = time.perf_counter()
     reuse_freed_memory()
+    wanted: Interval = (since, until)
     target = Store.open(store, create=True)
     result = IngestResult(store=str(target.root))
     try:
         with target.lock():
             target.recover()
-            planned = plan(specs, target)
+            planned = plan([spec for spec in specs if not spec.startswith("s3://")], target)
+            objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
             if on_plan is not None:
-                on_plan(planned)
+                on_plan([*planned, *objects])
             kinds = [(source, kind_of(source, kind)) for source in planned]
-            sources = [source for source, k in kinds if k == "access"]
-            producer = _Producer(target, sources, result, progress, block_bytes, commit_bytes)
-            consumer = _Consumer(target, result, progress, flush_rows)
+            sources: list[Source] = [source for source, k in kinds if k == "access"]
+            sources += objects
+            producer = _Producer(
+                target,
+                sources,
+                result,
+                progress,
+                block_bytes,
+                commit_bytes,
+                wanted,
+                iter(fetcher) if fetcher is not None else None,
+                admitted,
+            )
+            consumer = _Consumer(target, result, progress, flush_rows, producer.admitted)
             try:
                 with _executor(workers, sum(s.size for s in sources)) as pool:
                     for item in _ordered(parse, iter(producer), pool, lookahead=2 * workers):

@@ -8,7 +8,7 @@ Exit codes: 0 success, 1 failure, 2 bad argument or input, 130 interrupted.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,6 +30,7 @@ from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
 if TYPE_CHECKING:
     from s3sleuth.pipeline import IngestResult
     from s3sleuth.sources import LocalSource
+    from s3sleuth.sources.s3 import S3Object
 
 F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True)
@@ -104,7 +105,7 @@ class _Bar:
         self.task: Any = None
         self.enabled = enabled and stderr.is_terminal
 
-    def plan(self, sources: list[LocalSource]) -> None:
+    def plan(self, sources: Sequence[LocalSource | S3Object]) -> None:
         if not self.enabled:
             return
         self.progress = Progress(
@@ -140,6 +141,8 @@ def _ingest_summary(result: IngestResult) -> str:
         if count
     ]
     among = f" (of which {' and '.join(events)})" if events else ""
+    if result.outside_window:
+        among += f", {result.outside_window:,} outside the window or already stored"
     return (
         f"Ingested {result.files} files{skipped}: {result.lines:,} lines read, "
         f"{result.parsed:,} parsed{among}, {result.rejected:,} rejected "

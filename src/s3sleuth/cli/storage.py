@@ -34,6 +34,26 @@ from s3sleuth.output import FORMATS, emit
     help="Kind of log: auto tells each file's kind by its content; the others read every "
     "file as S3 access logs, Transfer Family logs or CloudTrail files.",
 )
+@click.option("--since", help="Keep records from this time: ISO (2024-02-01T10:00) or an age (7d).")
+@click.option("--until", help="Keep records before this time, in the same forms.")
+@click.option("--profile", help="AWS profile for s3:// sources (default: boto3's chain).")
+@click.option("--region", help="AWS region of the log bucket.")
+@click.option("--endpoint-url", help="S3 endpoint URL (an S3-compatible store, or a test server).")
+@click.option(
+    "--pool",
+    type=click.IntRange(min=1, max=256),
+    default=16,
+    show_default=True,
+    help="Log objects fetched at once from s3:// sources.",
+)
+@click.option(
+    "--slack",
+    type=click.IntRange(min=0),
+    default=24,
+    show_default=True,
+    help="Hours by which the listing of log objects is widened around --since/--until, "
+    "since S3 delivers records late (their keys carry delivery time).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--commit-mb",
@@ -50,14 +70,23 @@ def ingest_command(
     store: Path | None,
     fmt: str,
     kind: str,
+    since: str | None,
+    until: str | None,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    pool: int,
+    slack: int,
     quiet: bool,
     commit_mb: int,
 ) -> None:
     """Parse log files into the store.
 
     A SOURCE is a file, a directory (walked recursively, hidden files skipped), a glob, a
-    .gz file, or - for stdin. Sources already in the store (same content) are skipped, so
-    running it again is safe. Lines that do not parse go to the `rejects` table.
+    .gz file, - for stdin, or s3://BUCKET/PREFIX (the log bucket itself, with the s3
+    extra: both key layouts, pruned by --since/--until, fetched --pool at a time; a re-run
+    fetches only new or changed objects). Sources already in the store (same content) are
+    skipped, so running it again is safe. Lines that do not parse go to the `rejects` table.
 
     Besides S3 access logs, it reads AWS Transfer Family logs (JSON events, KEY=value
     lines, or `aws logs filter-log-events` output) into `transfer_events`, and CloudTrail
@@ -66,12 +95,21 @@ def ingest_command(
     with _errors(obj["debug"]):
         bar = _Bar(enabled=not quiet)
         try:
-            from s3sleuth.pipeline import ingest  # each command imports only what it uses
+            from datetime import timedelta
 
+            from s3sleuth.diagnose.window import Window
+            from s3sleuth.pipeline import ingest  # each command imports only what it uses
+            from s3sleuth.sources.s3 import S3Options
+
+            window = Window.parse(since, until, None)
+            options = S3Options(profile, region, endpoint_url, pool, timedelta(hours=slack))
             result = ingest(
                 list(sources),
                 store,
                 kind=kind,
+                since=window.since,
+                until=window.until,
+                s3=options,
                 progress=bar.advance,
                 on_plan=bar.plan,
                 commit_bytes=commit_mb << 20,
@@ -81,7 +119,18 @@ def ingest_command(
         if fmt == "text":
             click.echo(_ingest_summary(result))
         else:
-            emit(pa.Table.from_pylist([result.to_dict()]), fmt, console=Console())
+            summary = result.to_dict()
+            summary["failed"] = len(result.failed)  # one row; the sources are on stderr
+            emit(pa.Table.from_pylist([summary]), fmt, console=Console())
+        for failure in result.failed:
+            click.echo(f"error: not ingested: {failure['error']}", err=True)
+        if result.failed:
+            click.echo(
+                f"{len(result.failed)} source(s) could not be read; the rest is stored, "
+                "and running the same command again retries them",
+                err=True,
+            )
+            sys.exit(1)
 
 
 @cli.command("query")

@@ -16,11 +16,11 @@ def resolve_all(specs: Iterable[str], spool_dir: Path) -> list[LocalSource]:
     seen: set[Path] = set()
     out: list[LocalSource] = []
     for spec in specs:
-        if "://" in spec:
+        if "://" in spec and not spec.startswith("s3://"):
             scheme = spec.split("://", 1)[0]
             raise UsageError(
                 f"{scheme}:// sources are not supported by this version",
-                hint="copy the logs locally (aws s3 sync) and ingest the folder",
+                hint="use a local path or s3://BUCKET/PREFIX",
             )
         found = [spool_stdin(spool_dir)] if spec == "-" else resolve(spec)
         for source in found:

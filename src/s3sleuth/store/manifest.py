@@ -26,12 +26,25 @@ CREATE TABLE IF NOT EXISTS sources (
   ingested_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sources_by_location ON sources (source, size, mtime_ns);
+-- The time windows a source was ingested under (`ingest --since/--until`); NULL is open.
+-- A source without rows here was ingested whole.
+CREATE TABLE IF NOT EXISTS source_windows (
+  identity TEXT NOT NULL,
+  since    TEXT,
+  until    TEXT,
+  batch_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS source_windows_by_identity ON source_windows (identity);
 CREATE TABLE IF NOT EXISTS batches (
   batch_id   TEXT PRIMARY KEY,
   state      TEXT NOT NULL CHECK (state IN ('committing', 'done')),
   created_at TEXT NOT NULL
 );
 """
+
+
+Interval = tuple[datetime | None, datetime | None]  # [since, until); None is open
+WHOLE: Interval = (None, None)
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,15 @@ class SourceEntry:
     lines: int
     parsed: int
     rejected: int
+    window: Interval = WHOLE
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 class Manifest:
@@ -70,22 +92,38 @@ class Manifest:
         row = self._db.execute("SELECT 1 FROM sources WHERE identity = ?", (identity,)).fetchone()
         return row is not None
 
-    def has_location(self, source: str, size: int, mtime_ns: int) -> bool:
-        """True when this exact file (same path, size and mtime) is already in."""
+    def identity_at(self, source: str, size: int, mtime_ns: int) -> str | None:
+        """The identity of this exact file (same path, size and mtime) if it is already in."""
         row = self._db.execute(
-            "SELECT 1 FROM sources WHERE source = ? AND size = ? AND mtime_ns = ?",
+            "SELECT identity FROM sources WHERE source = ? AND size = ? AND mtime_ns = ?",
             (source, size, mtime_ns),
         ).fetchone()
-        return row is not None
+        return None if row is None else str(row[0])
+
+    def windows(self, identity: str) -> list[Interval] | None:
+        """The windows a source was ingested under: None when it is not in the store,
+        [WHOLE] when it was ingested whole."""
+        if not self.has_identity(identity):
+            return None
+        rows = self._db.execute(
+            "SELECT since, until FROM source_windows WHERE identity = ?", (identity,)
+        ).fetchall()
+        return [(_time(a), _time(b)) for a, b in rows] or [WHOLE]
 
     def commit_batch(self, batch_id: str, entries: Iterable[SourceEntry]) -> None:
         """The commit point: after this, the batch's staged files belong to the store."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        entries = list(entries)
         with self._transaction() as db:
             db.execute("INSERT INTO batches VALUES (?, 'committing', ?)", (batch_id, now))
+            # A source seen before under another window keeps its first row.
             db.executemany(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*astuple(e), batch_id, now) for e in entries],
+                "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*astuple(e)[:7], batch_id, now) for e in entries],
+            )
+            db.executemany(
+                "INSERT INTO source_windows VALUES (?, ?, ?, ?)",
+                [(e.identity, _iso(e.window[0]), _iso(e.window[1]), batch_id) for e in entries],
             )
 
     def mark_done(self, batch_id: str) -> None:

@@ -1,0 +1,376 @@
+"""The log bucket as a source: list with time pruning, fetch in parallel with retries.
+
+Key layouts (format.md §7):
+- SimplePrefix: `PREFIX` + `YYYY-MM-DD-hh-mm-ss-UNIQUE`. Keys sort by delivery time, so a
+  listing starts after the first key that can be in range (`StartAfter`) and stops after the last.
+- PartitionedPrefix: `PREFIX` + `ACCOUNT/REGION/BUCKET/YYYY/MM/DD/` + the simple name. Only the
+  year, month and day prefixes in range are listed.
+A prefix holding several accounts, regions or source buckets is walked level by level.
+
+Delivery time is not event time: S3 delivers a record up to hours after the request, and an
+EventTime-partitioned day holds that day's records whatever their delivery. So the range of
+keys listed is widened by `slack` (default 1 day) on both sides; the records themselves are
+filtered by time after parsing.
+
+boto3 is imported only here, and only when an `s3://` source is used (the `s3` extra).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from s3sleuth.errors import MissingExtraError, SourceError, UsageError
+
+SLACK = timedelta(days=1)
+_SIMPLE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9A-Za-z]+$")
+_DAY_FOLDER = re.compile(r"(?:^|/)\d{4}/\d{2}/\d{2}/$")
+_RETRYABLE_CODES = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "InternalError",
+    "ServiceUnavailable",
+    "503",
+    "500",
+    "502",
+    "504",
+}
+
+
+@dataclass(frozen=True)
+class S3Options:
+    """How to reach the log bucket: boto3's credential chain, with these overrides."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    pool: int = 16  # concurrent fetches
+    slack: timedelta = SLACK
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, uri: str) -> S3Location:
+        rest = uri[len("s3://") :]
+        bucket, _, prefix = rest.partition("/")
+        if not bucket:
+            raise UsageError(f"{uri!r} names no bucket", hint="use s3://BUCKET/PREFIX")
+        return cls(bucket, prefix)
+
+
+@dataclass(frozen=True)
+class S3Object:
+    """One log object. `name` is what `source_file` records; `identity` (key and ETag) is what
+    the manifest keys on, so a changed object is fetched again and an unchanged one never."""
+
+    bucket: str
+    key: str
+    etag: str
+    size: int
+    last_modified: datetime
+
+    @property
+    def name(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    @property
+    def identity(self) -> str:
+        return f"s3:{self.bucket}/{self.key}#{self.etag}"
+
+    @property
+    def mtime_ns(self) -> int:
+        return int(self.last_modified.timestamp() * 1e9)
+
+
+def key_time(key: str) -> datetime | None:
+    """The time in a log object's name (delivery time, or the day for EventTime keys)."""
+    match = _SIMPLE.search(key)
+    if not match:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(g) for g in match.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d-%H-%M-%S")
+
+
+@dataclass(frozen=True)
+class Range:
+    """Key times to list: the ingest window widened by the slack; None is open."""
+
+    start: datetime | None = None
+    stop: datetime | None = None
+
+    @classmethod
+    def around(cls, since: datetime | None, until: datetime | None, slack: timedelta) -> Range:
+        return cls(since - slack if since else None, until + slack if until else None)
+
+    def has_day(self, year: int, month: int | None = None, day: int | None = None) -> bool:
+        """Whether any time in this year (month, day) can be in range."""
+        try:
+            first = date(year, month or 1, day or 1)
+        except ValueError:
+            return True  # not a date after all: walk it
+        if day:
+            last = first
+        elif month:
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(1)
+        else:
+            last = date(year, 12, 31)
+        if self.start and last < self.start.date():
+            return False
+        return not (self.stop and first > self.stop.date())
+
+    def has(self, when: datetime | None) -> bool:
+        if when is None:
+            return True  # a key without a time is not ours to prune
+        return not ((self.start and when < self.start) or (self.stop and when > self.stop))
+
+
+def _boto3() -> Any:
+    try:
+        import boto3  # type: ignore[import-untyped]
+    except ImportError:
+        raise MissingExtraError("boto3", "s3") from None
+    return boto3
+
+
+class S3Reader:
+    """Lists and fetches log objects with one boto3 client (thread-safe)."""
+
+    def __init__(
+        self,
+        *,
+        profile: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        pool: int = 16,
+        attempts: int = 6,
+        backoff: float = 0.2,
+    ) -> None:
+        boto3 = _boto3()
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+        config = Config(
+            max_pool_connections=pool + 2,
+            retries={"mode": "standard", "max_attempts": attempts},
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        self.attempts, self.backoff = attempts, backoff
+
+    # -- listing -------------------------------------------------------------------------
+    def _pages(self, bucket: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        token = None
+        while True:
+            args = {**kwargs, **({"ContinuationToken": token} if token else {})}
+            page = self.client.list_objects_v2(Bucket=bucket, **args)
+            yield page
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+
+    def list(self, location: S3Location, window: Range = Range()) -> Iterator[S3Object]:
+        """Log objects under the location whose key time can be in `window`, in key order."""
+        try:
+            yield from self._walk(location.bucket, location.prefix, window, depth=0)
+        except Exception as err:
+            raise _translate(err, location, "list") from None
+
+    def _walk(self, bucket: str, prefix: str, window: Range, depth: int) -> Iterator[S3Object]:
+        first = next(self._pages(bucket, Prefix=prefix, Delimiter="/"))
+        contents = first.get("Contents", [])
+        subdirs = [p["Prefix"] for p in first.get("CommonPrefixes", [])]
+        if _DAY_FOLDER.search(prefix):
+            # a PartitionedPrefix day already in range: EventTime keys all say 00:00:00,
+            # the day's records are in every one of them
+            window = Range()
+        if not subdirs and contents and all(key_time(c["Key"]) for c in contents):
+            yield from self._simple(bucket, prefix, window, first)
+            return
+        for page in (
+            [first]
+            if not first.get("IsTruncated")
+            else self._pages(bucket, Prefix=prefix, Delimiter="/")
+        ):
+            for item in page.get("Contents", []):
+                obj = self._object(bucket, item)
+                if window.has(key_time(obj.key)):
+                    yield obj
+            for sub in (p["Prefix"] for p in page.get("CommonPrefixes", [])):
+                if self._prune(prefix, sub, window):
+                    continue
+                yield from self._walk(bucket, sub, window, depth + 1)
+
+    @staticmethod
+    def _prune(parent: str, sub: str, window: Range) -> bool:
+        """True for a YYYY/, MM/ or DD/ prefix of the partitioned layout that is out of range."""
+        path = sub.rstrip("/").split("/")
+        tail: list[int] = []
+        for part in reversed(path):
+            if not (part.isdigit() and len(part) in (2, 4)):
+                break
+            tail.insert(0, int(part))
+            if len(part) == 4:
+                break
+        if not tail or not (2000 <= tail[0] <= 2999):
+            return False
+        return not window.has_day(*tail[:3])
+
+    def _simple(
+        self, bucket: str, prefix: str, window: Range, first: dict[str, Any]
+    ) -> Iterator[S3Object]:
+        """A level of SimplePrefix keys, sorted by time: start after, stop after the range."""
+        pages: Iterator[dict[str, Any]]
+        if window.start and first.get("IsTruncated"):
+            start_after = prefix + _stamp(window.start)
+            pages = self._pages(bucket, Prefix=prefix, StartAfter=start_after)
+        elif first.get("IsTruncated"):
+            pages = self._pages(bucket, Prefix=prefix)
+        else:
+            pages = iter([first])
+        for page in pages:
+            for item in page.get("Contents", []):
+                when = key_time(item["Key"])
+                if window.stop and when and when > window.stop:
+                    return
+                if window.has(when):
+                    yield self._object(bucket, item)
+
+    @staticmethod
+    def _object(bucket: str, item: dict[str, Any]) -> S3Object:
+        return S3Object(
+            bucket, item["Key"], item["ETag"].strip('"'), int(item["Size"]), item["LastModified"]
+        )
+
+    # -- fetching ------------------------------------------------------------------------
+    def fetch(self, obj: S3Object) -> bytes:
+        """The object's bytes, retrying throttling, 5xx and dropped connections with backoff
+        (botocore retries the request; this retries a body cut off mid-read too)."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self.client.get_object(Bucket=obj.bucket, Key=obj.key, IfMatch=obj.etag)
+                return bytes(response["Body"].read())
+            except Exception as err:
+                if attempt == self.attempts or not _retryable(err):
+                    raise _translate(err, S3Location(obj.bucket, obj.key), "get") from None
+                time.sleep(self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
+
+
+def _code(err: Exception) -> str:
+    response = getattr(err, "response", None) or {}
+    error = response.get("Error", {}) if isinstance(response, dict) else {}
+    return str(error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+
+
+def _retryable(err: Exception) -> bool:
+    name = type(err).__name__
+    if name in {
+        "ConnectionClosedError",
+        "EndpointConnectionError",
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "ResponseStreamingError",
+        "IncompleteReadError",
+        "ProtocolError",
+        "ConnectionError",
+    }:
+        return True
+    return _code(err) in _RETRYABLE_CODES
+
+
+def _translate(err: Exception, where: S3Location, action: str) -> SourceError:
+    """One-line messages that say what to do."""
+    uri = f"s3://{where.bucket}/{where.prefix}"
+    name, code = type(err).__name__, _code(err)
+    if isinstance(err, SourceError):
+        return err
+    if name in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
+        return SourceError(
+            f"no usable AWS credentials ({err})",
+            hint="run 'aws configure', set AWS_PROFILE or pass --profile",
+        )
+    if code in ("ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired") or (
+        name == "TokenRetrievalError"
+    ):
+        return SourceError(
+            "the AWS credentials have expired",
+            hint="refresh them (for example 'aws sso login') and run again",
+        )
+    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        return SourceError(
+            f"AWS rejected the credentials ({code})", hint="check the access key and secret"
+        )
+    if code == "NoSuchBucket":
+        return SourceError(
+            f"bucket {where.bucket} does not exist",
+            hint="check the bucket name (and --region / --endpoint-url)",
+        )
+    if code in ("AccessDenied", "403", "AllAccessDisabled") and action == "list":
+        return SourceError(
+            f"access denied listing {uri}",
+            hint=f"grant s3:ListBucket on arn:aws:s3:::{where.bucket} to the credentials in use",
+        )
+    if code in ("AccessDenied", "403", "AllAccessDisabled"):
+        return SourceError(
+            f"access denied reading {uri}",
+            hint=f"grant s3:GetObject on arn:aws:s3:::{where.bucket}/* to the credentials in use",
+        )
+    return SourceError(f"cannot read {uri}: {name}: {err}", hint="check the log bucket and retry")
+
+
+class Prefetcher:
+    """Fetches objects on a thread pool, at most `ahead` in flight; results in list order.
+
+    Memory stays bounded by `ahead` objects whatever the number of objects.
+    """
+
+    def __init__(self, reader: S3Reader, objects: list[S3Object], pool: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.reader, self.objects = reader, objects
+        self.ahead = max(2, pool * 2)
+        self.executor = ThreadPoolExecutor(max(1, pool), thread_name_prefix="s3sleuth-fetch")
+
+    def __iter__(self) -> Iterator[tuple[S3Object, bytes | SourceError]]:
+        from collections import deque
+        from concurrent.futures import Future
+
+        pending: deque[tuple[S3Object, Future[bytes]]] = deque()
+        objects = iter(self.objects)
+        try:
+            while True:
+                while len(pending) < self.ahead:
+                    obj = next(objects, None)
+                    if obj is None:
+                        break
+                    pending.append((obj, self.executor.submit(self.reader.fetch, obj)))
+                if not pending:
+                    return
+                obj, future = pending.popleft()
+                try:
+                    yield obj, future.result()
+                except SourceError as err:
+                    yield obj, err
+        finally:
+            for _, future in pending:
+                future.cancel()
+            self.executor.shutdown(wait=True, cancel_futures=True)
