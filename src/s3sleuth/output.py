@@ -64,20 +64,40 @@ def write_json(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
     out.write("\n")
 
 
-def write_csv(table: pa.Table, out: TextIO) -> None:
+# Spreadsheets run a cell that starts with one of these as a formula; log fields (user agents,
+# keys, referers) are chosen by whoever sent the request. `--no-csv-defuse` turns this off.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+DEFUSE_CSV = True
+
+
+def defuse(text: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading `'` before a formula character.
+    A bare number such as -5 is left alone."""
+    if text.startswith(FORMULA_PREFIXES):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def write_csv(table: pa.Table, out: TextIO, *, defuse_cells: bool | None = None) -> None:
+    safe = DEFUSE_CSV if defuse_cells is None else defuse_cells
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
     for row in table.to_pylist():
-        writer.writerow([_csv_cell(v) for v in row.values()])
+        writer.writerow([_csv_cell(v, safe) for v in row.values()])
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: Any, safe: bool = True) -> Any:
     """Lists and objects (IAM actions, policy statements) go in one cell as JSON."""
     if value is None:
         return ""
     value = jsonable(value)
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        value = json.dumps(value, ensure_ascii=False)
+    if safe and isinstance(value, str):
+        return defuse(value)
     return value
 
 

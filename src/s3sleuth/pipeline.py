@@ -18,7 +18,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -49,7 +49,13 @@ COMMIT_BYTES = 1 << 30  # commit at the first source boundary after this much in
 WORKERS = 2
 PROCESS_POOL_BYTES = 64 << 20  # below this, parsing in-process is quicker than starting workers
 
-Progress = Callable[[int], None]  # called with the number of source bytes just processed
+
+class Progress(Protocol):
+    """Told what was just processed: source bytes, lines, and sources finished."""
+
+    def __call__(self, nbytes: int, *, lines: int = 0, sources: int = 0) -> None: ...
+
+
 Source = LocalSource | S3Object
 
 
@@ -255,7 +261,7 @@ class _Producer:
             if admission is None or pieces is None:
                 self.result.skipped += admission is None
                 if self.progress is not None:
-                    self.progress(source.size)
+                    self.progress(source.size, sources=1)
                 continue
             names.append(source.name)
             for segment in pieces:
@@ -327,7 +333,7 @@ class _Consumer:
                 continue
             writer.add_reject(name, number + offsets[segment_index], reason, raw)
         if self.progress is not None:
-            self.progress(parsed.input_bytes)
+            self.progress(parsed.input_bytes, lines=sum(parsed.segment_lines))
 
     def _in_window(
         self, rows: pa.Table, segment: np.ndarray, admissions: list[Admission], names: list[str]
@@ -374,6 +380,8 @@ class _Consumer:
             self.result.parsed += lines - rejected_now - outside
         writer.flush(wait=True)
         writer.close()
+        if self.progress is not None:
+            self.progress(0, sources=len(barrier.sources))
         assert self.batch is not None
         self.batch.commit(entries)
         self.batch, self.writer = None, None
@@ -401,6 +409,7 @@ def _ingest_events(
     try:
         for source, kind in sources:
             identity = new_identity(store, source, seen)
+            total = 0
             if identity is None:
                 result.skipped += 1
             else:
@@ -410,7 +419,7 @@ def _ingest_events(
                 result.parsed += total - rejected
                 result.rejected += rejected
             if progress is not None:
-                progress(source.size)
+                progress(source.size, lines=total, sources=1)
         events.commit()
     except BaseException:
         events.abandon()

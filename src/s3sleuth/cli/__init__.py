@@ -19,6 +19,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -88,17 +89,26 @@ def _errors(debug: bool) -> Iterator[None]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="s3sleuth")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option(
+    "--no-csv-defuse",
+    is_flag=True,
+    help="Write CSV cells as they are; by default a cell starting with = + - @ gets a "
+    "leading ' so spreadsheets do not run it as a formula.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, no_csv_defuse: bool) -> None:
     """Answers from Amazon S3 server access logs, offline.
 
     Ingest logs into a local store, then query them with the Athena SQL you already have.
     """
+    from s3sleuth import output
+
+    output.DEFUSE_CSV = not no_csv_defuse
     ctx.obj = {"debug": debug}
 
 
 class _Bar:
-    """A progress bar on stderr, shown only on a terminal."""
+    """A progress bar on stderr, shown only on a terminal: sources, bytes, lines and rate."""
 
     def __init__(self, enabled: bool) -> None:
         self.progress: Progress | None = None
@@ -111,7 +121,9 @@ class _Bar:
         self.progress = Progress(
             "[progress.description]{task.description}",
             BarColumn(),
+            TextColumn("{task.fields[done]}/{task.fields[sources]} sources"),
             DownloadColumn(),
+            TextColumn("{task.fields[lines]:,} lines"),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
             console=stderr,
@@ -119,11 +131,19 @@ class _Bar:
         )
         self.progress.start()
         total = sum(s.size for s in sources)
-        self.task = self.progress.add_task(f"ingesting {len(sources)} files", total=total)
+        self.task = self.progress.add_task(
+            "ingesting", total=total, done=0, sources=len(sources), lines=0
+        )
 
-    def advance(self, n: int) -> None:
+    def advance(self, nbytes: int, *, lines: int = 0, sources: int = 0) -> None:
         if self.progress is not None:
-            self.progress.advance(self.task, n)
+            fields = self.progress.tasks[0].fields
+            self.progress.update(
+                self.task,
+                advance=nbytes,
+                lines=fields["lines"] + lines,
+                done=fields["done"] + sources,
+            )
 
     def close(self) -> None:
         if self.progress is not None:
@@ -155,6 +175,6 @@ def main() -> None:
 
 
 # The commands register themselves on `cli` when their modules are imported.
-from s3sleuth.cli import diagnoses, storage  # noqa: E402
+from s3sleuth.cli import diagnoses, reports, storage  # noqa: E402
 
-__all__ = ["cli", "diagnoses", "main", "storage"]
+__all__ = ["cli", "diagnoses", "main", "reports", "storage"]

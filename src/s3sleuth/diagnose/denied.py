@@ -77,7 +77,7 @@ SELECT {group},
 FROM access_log
 WHERE error_code IN ({codes}) AND {window.where()}
 GROUP BY {group}
-ORDER BY count DESC, last_seen DESC"""
+ORDER BY count DESC, last_seen DESC, requester, operation, bucket"""
 
 
 def _common_prefix(a: str, b: str) -> str:

@@ -52,7 +52,7 @@ FROM access_log a LEFT JOIN (
 ) c ON {cloudtrail_condition("a", "c")}
 WHERE {window.where("a")}
 GROUP BY {group}
-ORDER BY public_requests DESC, requests DESC"""
+ORDER BY public_requests DESC, requests DESC, {group}"""
 
 
 def _when(value: datetime | None) -> str:

@@ -1,0 +1,1 @@
+"""Reports people share: the terminal summary and the self-contained HTML report."""

@@ -1,0 +1,95 @@
+"""`s3sleuth summary` at a fixed width (golden file), and the output safety rules."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+from rich.console import Console
+
+from s3sleuth import query
+from s3sleuth.cli import cli
+from s3sleuth.output import defuse
+from s3sleuth.reports.summary import summary
+from s3sleuth.reports.terminal import render, sparkline
+from tests.reports.conftest import FORMULA_UA, SCRIPT_UA
+
+GOLDEN = Path(__file__).parent / "golden" / "summary.txt"
+
+
+def _stable(text: str) -> str:
+    """Approximate percentiles can differ in the last digit between runs (DuckDB merges
+    per-thread digests in any order); their values are checked in the next test."""
+    return re.sub(r"(│ (?:total time|turn-around time) +│)[^\n]*", r"\1 …", text)
+
+
+def test_summary_golden_at_100_columns(report_store: Path) -> None:
+    console = Console(width=100, record=True, color_system=None, force_terminal=False)
+    render(summary(report_store), console)
+    text = _stable(console.export_text())
+    if os.environ.get("S3SLEUTH_REGEN_GOLDEN"):
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text()
+    assert "\x1b" not in text and "\x07" not in text
+    assert SCRIPT_UA in text  # as plain text in a terminal
+
+
+def test_latency_percentiles_are_close_to_exact(report_store: Path) -> None:
+    exact = query(
+        "SELECT quantile_cont(total_time_ms, [0.5, 0.95, 0.99]) AS q FROM access_log",
+        report_store,
+        dialect="duckdb",
+    )["q"][0].as_py()
+    row = next(r for r in summary(report_store).latency.rows if r["measure"] == "total time")
+    assert row["p50"] <= row["p95"] <= row["p99"]
+    for got, want in zip((row["p50"], row["p95"], row["p99"]), exact, strict=True):
+        assert abs(got - want) <= 0.05 * want + 2
+
+
+def test_summary_has_every_part(report_store: Path) -> None:
+    s = summary(report_store)
+    titles = [t.title for t in s.tops]
+    for part in (
+        "buckets",
+        "key prefixes",
+        "operations",
+        "principals",
+        "clients",
+        "source IPs",
+        "error codes",
+    ):
+        assert f"top {part}" in titles
+    assert {r["measure"] for r in s.latency.rows} == {"total time", "turn-around time"}
+    assert sum(r["requests"] for r in s.series.rows) == s.totals.rows[0]["requests"]
+    assert s.findings and "SELECT" in s.series.sql
+
+
+def test_sparkline() -> None:
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert len(sparkline(list(range(500)), width=50)) == 50
+    assert sparkline([]) == ""
+
+
+def test_cli_summary_strips_control_characters(report_store: Path) -> None:
+    run = CliRunner().invoke(cli, ["summary", "--store", str(report_store)])
+    assert run.exit_code == 0, run.output
+    assert "\x1b]0;" not in run.output and "\x07" not in run.output
+
+
+def test_csv_defuses_formulas_unless_told_not_to(report_store: Path) -> None:
+    sql = "SELECT DISTINCT user_agent FROM access_log WHERE user_agent LIKE '=HYPERLINK%'"
+    safe = CliRunner().invoke(cli, ["query", sql, "--store", str(report_store), "--format", "csv"])
+    assert safe.exit_code == 0 and "'=HYPERLINK" in safe.output
+    raw = CliRunner().invoke(
+        cli, ["--no-csv-defuse", "query", sql, "--store", str(report_store), "--format", "csv"]
+    )
+    assert raw.exit_code == 0 and "'=HYPERLINK" not in raw.output and "=HYPERLINK" in raw.output
+    assert FORMULA_UA.startswith("=")
+
+
+def test_defuse_rules() -> None:
+    assert defuse("=1+1") == "'=1+1" and defuse("@SUM(A1)") == "'@SUM(A1)"
+    assert defuse("+cmd") == "'+cmd" and defuse("-cmd") == "'-cmd"
+    assert defuse("-5") == "-5" and defuse("plain") == "plain"
