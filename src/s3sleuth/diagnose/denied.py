@@ -62,7 +62,8 @@ _GROUP = (
 )
 
 
-def _sql(window: Window) -> str:
+def denied_sql(window: Window) -> str:
+    """The Athena SQL behind the findings (shown under them in the HTML report)."""
     codes = string_list(AUTH_FAILURES)
     group = ", ".join(_GROUP)
     return f"""
@@ -303,7 +304,7 @@ def denied(
     layer).
     """
     window = window or Window()
-    rows = query(_sql(window), store).to_pylist()
+    rows = query(denied_sql(window), store).to_pylist()
     codes = string_list(AUTH_FAILURES)
     transfer = transfer_errors(store, window, codes, transfer_window or TransferWindow())
     trail = cloudtrail_messages(store, window, codes)

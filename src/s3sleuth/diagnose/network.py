@@ -24,7 +24,8 @@ from s3sleuth.sql.run import query
 GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("remote_ip",)}
 
 
-def _sql(window: Window, by: str) -> str:
+def network_sql(window: Window, by: str) -> str:
+    """The Athena SQL behind the network rows."""
     group = ", ".join(f"a.{column}" for column in GROUPINGS[by])
     extra = (
         "min(network_path) AS network_path, count(DISTINCT requester) AS principals"
@@ -129,7 +130,7 @@ def network(
     if by not in GROUPINGS:
         raise UsageError(f"cannot group by {by!r}", hint="use --by principal or --by ip")
     window = window or Window()
-    rows = query(_sql(window, by), store).to_pylist()
+    rows = query(network_sql(window, by), store).to_pylist()
     for row in rows:
         row["endpoint_kinds"] = sorted(k for k in row["endpoint_kinds"] if k)
         row["vpc_endpoint_ids"] = sorted(v for v in row["vpc_endpoint_ids"] if v)

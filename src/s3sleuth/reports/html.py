@@ -161,8 +161,10 @@ def render_html(s: Summary) -> str:
 {_table(s.network.rows, ["network_path", "requests"])}{_sql(s.network)}
 <h2>Latency (ms)</h2>{_table(s.latency.rows, ["measure", "p50", "p95", "p99"])}{_sql(s.latency)}
 <h2>Who was denied, and what is missing</h2>{_findings(s)}
+{_sql(Section("denied", s.findings_sql, []))}
 <h2>Traffic from public addresses</h2>
 {_table(network_rows, ["principal_name", "bucket", "requests", "public_requests", "verdict"])}
+{_sql(Section("network", s.network_sql, []))}
 <h2>Top N</h2>{tops}
 <script type="application/json" id="report-data">{_json_for_script(data)}</script>
 <script>{SCRIPT}</script>

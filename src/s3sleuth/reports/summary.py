@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from s3sleuth.diagnose.clients import clients
-from s3sleuth.diagnose.denied import Finding, denied
-from s3sleuth.diagnose.network import network
+from s3sleuth.diagnose.denied import Finding, denied, denied_sql
+from s3sleuth.diagnose.network import network, network_sql
 from s3sleuth.diagnose.window import Window
 from s3sleuth.sql.run import query
 
@@ -48,7 +48,9 @@ class Summary:
     network: Section
     tops: list[Section] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    findings_sql: str = ""
     network_rows: list[dict[str, Any]] = field(default_factory=list)
+    network_sql: str = ""
     client_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -130,6 +132,8 @@ GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}""",
     ]
     out = Summary(window, totals, series, step, latency, net, tops)
     out.findings = denied(store, window)
+    out.findings_sql = denied_sql(window).strip()
     out.network_rows = [r for r in network(store, window).rows if r["public_requests"]]
+    out.network_sql = network_sql(window, "principal").strip()
     out.client_rows = clients(store, window)
     return out
