@@ -1,0 +1,191 @@
+"""Reading sources in order into parse blocks, with commit barriers between whole sources.
+
+Local files are hashed as they come; log objects arrive admitted and fetched, in order. A
+source is admitted when the store does not yet hold its records for the wanted window.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from s3sleuth.errors import SourceError
+from s3sleuth.parse.block import Block
+from s3sleuth.parse.framing import Segment
+from s3sleuth.results import IngestResult, Progress, Source
+from s3sleuth.sources import LocalSource, read_chunks
+from s3sleuth.sources.s3 import S3Object
+from s3sleuth.store.coverage import covers
+from s3sleuth.store.manifest import WHOLE, Interval
+from s3sleuth.store.store import Store
+
+
+@dataclass
+class Commit:
+    """A barrier: every source before it is complete; commit them."""
+
+    sources: list[tuple[Source, Admission]] = field(default_factory=list)
+
+
+def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Segment]:
+    """A source in line-aligned pieces of about `block_bytes`: byte ranges of a plain file
+    (a worker reads them), or bytes for a compressed one (which cannot be read by range)."""
+    if source.compressed:
+        try:
+            with source.open() as stream:
+                for chunk in read_chunks(stream, block_bytes):
+                    yield Segment(index, data=chunk, length=len(chunk))
+        except (EOFError, OSError, zlib.error) as err:  # truncated or corrupt gzip
+            raise SourceError(
+                f"{source.name} is not a readable gzip file ({err})",
+                hint="check or re-download it",
+                source=source.name,
+            ) from None
+        return
+    with open(source.path, "rb") as f:
+        start = 0
+        while start < source.size:
+            end = min(start + block_bytes, source.size)
+            f.seek(end)
+            while end < source.size:  # extend to the end of the line
+                window = f.read(64 << 10)
+                cut = window.find(b"\n")
+                if cut >= 0:
+                    end += cut + 1
+                    break
+                end += len(window)
+            yield Segment(index, path=str(source.path), offset=start, length=end - start)
+            start = end
+
+
+def new_identity(store: Store, source: LocalSource, seen: set[str]) -> str | None:
+    """The content hash, or None when the source is already in the store (or in this run)."""
+    manifest = store.manifest
+    if manifest.identity_at(source.name, source.size, source.mtime_ns):
+        return None
+    identity = source.content_hash()
+    if identity in seen or manifest.has_identity(identity):
+        return None
+    seen.add(identity)
+    return identity
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A source to read: its identity, the window to keep, and the windows already stored."""
+
+    identity: str
+    wanted: Interval = WHOLE
+    stored: tuple[Interval, ...] = ()
+
+    @property
+    def filters(self) -> bool:
+        return self.wanted != WHOLE or bool(self.stored)
+
+
+def admit(store: Store, identity: str, wanted: Interval, seen: set[str]) -> Admission | None:
+    """None when the store (or this run) already holds the source's records in `wanted`."""
+    if identity in seen:
+        return None
+    stored = store.manifest.windows(identity)
+    if stored is not None and covers(stored, wanted):
+        return None
+    seen.add(identity)
+    return Admission(identity, wanted, tuple(stored or ()))
+
+
+def _s3_segments(data: bytes, index: int, block_bytes: int) -> Iterator[Segment]:
+    for chunk in read_chunks(io.BytesIO(data), block_bytes):
+        yield Segment(index, data=chunk, length=len(chunk))
+
+
+class Producer:
+    """Reads sources in order and packs their lines into blocks, with commit barriers.
+
+    Local files are hashed as they come; log objects arrive already admitted and fetched, in
+    order, from `fetched`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        sources: list[Source],
+        result: IngestResult,
+        progress: Progress | None,
+        block_bytes: int,
+        commit_bytes: int,
+        wanted: Interval = WHOLE,
+        fetched: Iterator[tuple[S3Object, bytes | SourceError]] | None = None,
+        admitted: dict[str, Admission] | None = None,
+    ) -> None:
+        self.store, self.sources, self.result = store, sources, result
+        self.progress, self.block_bytes, self.commit_bytes = progress, block_bytes, commit_bytes
+        self.wanted, self.fetched = wanted, fetched
+        self.admitted: dict[str, Admission] = admitted or {}
+        self.seen: set[str] = set()
+
+    def _admit(self, source: LocalSource) -> Admission | None:
+        manifest = self.store.manifest
+        identity = manifest.identity_at(source.name, source.size, source.mtime_ns)
+        if identity is None:
+            identity = source.content_hash()
+        admission = admit(self.store, identity, self.wanted, self.seen)
+        if admission is not None:
+            self.admitted[source.name] = admission
+        return admission
+
+    def _pieces(self, source: Source, index: int) -> Iterator[Segment] | None:
+        """The source's segments, or None when a log object could not be fetched."""
+        if isinstance(source, LocalSource):
+            return _segments(source, index, self.block_bytes)
+        assert self.fetched is not None
+        obj, data = next(self.fetched)
+        assert obj == source, "fetches come back in listing order"
+        if isinstance(data, SourceError):
+            self.result.failed.append({"source": source.name, "error": str(data)})
+            return None
+        return _s3_segments(data, index, self.block_bytes)
+
+    def __iter__(self) -> Iterator[Block | Commit]:
+        segments: list[Segment] = []
+        names: list[str] = []
+        size = since_commit = 0
+        done = Commit()
+
+        def block() -> Block:
+            nonlocal segments, names, size
+            out = Block(segments, tuple(names), size)
+            segments, names, size = [], [], 0
+            return out
+
+        for source in self.sources:
+            admission = (
+                self._admit(source)
+                if isinstance(source, LocalSource)
+                else self.admitted.get(source.name)
+            )
+            pieces = None if admission is None else self._pieces(source, len(names))
+            if admission is None or pieces is None:
+                self.result.skipped += admission is None
+                if self.progress is not None:
+                    self.progress(source.size, sources=1)
+                continue
+            names.append(source.name)
+            for segment in pieces:
+                segments.append(segment)
+                size += segment.length
+                if size >= self.block_bytes:
+                    yield block()
+                    names = [source.name]
+            done.sources.append((source, admission))
+            since_commit += source.size
+            if since_commit >= self.commit_bytes:
+                if segments:
+                    yield block()
+                yield done
+                done, since_commit = Commit(), 0
+        if segments:
+            yield block()
+        yield done
