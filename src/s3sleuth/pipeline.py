@@ -22,7 +22,7 @@ from s3sleuth.events.detect import KINDS
 from s3sleuth.events.ingest import EventIngest, kind_of
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import Block, Parsed, parse, warm_up
-from s3sleuth.producer import Admission, Commit, Producer, admit, new_identity
+from s3sleuth.producer import Admission, Commit, Producer, admit, local_identity
 from s3sleuth.results import IngestResult, Progress, Source
 from s3sleuth.sources import LocalSource, resolve_all
 from s3sleuth.sources.s3 import (
@@ -34,7 +34,7 @@ from s3sleuth.sources.s3 import (
     S3Reader,
 )
 from s3sleuth.store.catalog import write_catalog_file
-from s3sleuth.store.manifest import Interval
+from s3sleuth.store.manifest import WHOLE, Interval
 from s3sleuth.store.store import Store
 
 __all__ = ["IngestResult", "Progress", "Source", "ingest", "plan"]
@@ -91,12 +91,12 @@ def _ingest_events(
     seen: set[str] = set()
     try:
         for source, kind in sources:
-            identity = new_identity(store, source, seen)
+            admission = admit(store, local_identity(store, source), WHOLE, seen)
             total = 0
-            if identity is None:
+            if admission is None:
                 result.skipped += 1
-            else:
-                total, rejected = events.add(source, identity, kind)
+            else:  # event files are read whole: small, and their records are not windowed
+                total, rejected = events.add(source, admission.identity, kind)
                 result.files += 1
                 result.lines += total
                 result.parsed += total - rejected

@@ -60,16 +60,11 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
             start = end
 
 
-def new_identity(store: Store, source: LocalSource, seen: set[str]) -> str | None:
-    """The content hash, or None when the source is already in the store (or in this run)."""
-    manifest = store.manifest
-    if manifest.identity_at(source.name, source.size, source.mtime_ns):
-        return None
-    identity = source.content_hash()
-    if identity in seen or manifest.has_identity(identity):
-        return None
-    seen.add(identity)
-    return identity
+def local_identity(store: Store, source: LocalSource) -> str:
+    """The content hash; for a file already in (same path, size and mtime), the recorded one,
+    so an unchanged file is not read again."""
+    known = store.manifest.identity_at(source.name, source.size, source.mtime_ns)
+    return known or source.content_hash()
 
 
 @dataclass(frozen=True)
@@ -127,10 +122,7 @@ class Producer:
         self.seen: set[str] = set()
 
     def _admit(self, source: LocalSource) -> Admission | None:
-        manifest = self.store.manifest
-        identity = manifest.identity_at(source.name, source.size, source.mtime_ns)
-        if identity is None:
-            identity = source.content_hash()
+        identity = local_identity(self.store, source)
         admission = admit(self.store, identity, self.wanted, self.seen)
         if admission is not None:
             self.admitted[source.name] = admission
