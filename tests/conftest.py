@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,23 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = Path(os.environ.get("S3SLEUTH_CONFORMANCE", REPO.parent / "shared" / "conformance"))
 SAMPLES = REPO / "src" / "s3sleuth" / "samples" / "logs"
+
+
+def s3sleuth(
+    *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line as a user would: a new process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "s3sleuth", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=None if env is None else dict(env),
+        timeout=120,
+        check=False,
+    )
+
+
 # The sample access-log objects (named like S3's keys); the Transfer Family and CloudTrail
 # samples live in subdirectories.
 ACCESS_SAMPLES = sorted(p for p in SAMPLES.iterdir() if p.is_file())

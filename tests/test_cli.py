@@ -10,17 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import SAMPLES
-
-
-def s3sleuth(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "s3sleuth", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-    )
+from tests.conftest import SAMPLES, s3sleuth
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from s3sleuth.correlate.joins import TransferWindow
 from s3sleuth.diagnose.denied import denied
 from s3sleuth.diagnose.network import network
 from s3sleuth.errors import UsageError
+from tests.conftest import s3sleuth
 
 LOGS = Path(__file__).parent / "logs"
 SESSION = "03bf7ddc20e33b8c"
@@ -157,30 +156,24 @@ def test_explain_needs_exactly_one_id(store: Path) -> None:
         explain(store, request_id="X", session_id=SESSION)
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "s3sleuth", *args], capture_output=True, text=True, check=False
-    )
-
-
 def test_cli_explain_and_exit_codes(store: Path) -> None:
-    done = run("explain", "--session", SESSION, "--store", str(store), "--format", "json")
+    done = s3sleuth("explain", "--session", SESSION, "--store", str(store), "--format", "json")
     assert done.returncode == 0, done.stderr
     assert {"time", "source", "event", "detail", "source_file", "source_line"} <= set(
         json.loads(done.stdout)[0]
     )
-    missing = run("explain", "NOSUCHREQUEST", "--store", str(store))
+    missing = s3sleuth("explain", "NOSUCHREQUEST", "--store", str(store))
     assert missing.returncode == 1 and "nothing in the store" in missing.stderr
-    bad = run("denied", "--store", str(store), "--transfer-window", "soon")
+    bad = s3sleuth("denied", "--store", str(store), "--transfer-window", "soon")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --transfer-window")
     assert "Traceback" not in bad.stderr
 
 
 def test_cli_ingest_type_and_summary(tmp_path: Path) -> None:
-    done = run("ingest", str(LOGS / "cloudtrail.json"), "--store", str(tmp_path / "s"))
+    done = s3sleuth("ingest", str(LOGS / "cloudtrail.json"), "--store", str(tmp_path / "s"))
     assert done.returncode == 0, done.stderr
     assert "4 CloudTrail records" in done.stdout
-    forced = run(
+    forced = s3sleuth(
         "ingest", str(LOGS / "access.log"), "--type", "transfer", "--store", str(tmp_path / "t")
     )
     assert forced.returncode == 0 and "7 rejected" in forced.stdout

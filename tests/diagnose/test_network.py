@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from s3sleuth.diagnose.ip_ranges import IpRanges
 from s3sleuth.diagnose.network import network
 from s3sleuth.diagnose.window import Window
 from s3sleuth.output import jsonable
+from tests.conftest import s3sleuth
 
 HERE = Path(__file__).parent
 
@@ -91,22 +91,17 @@ def test_by_ip_with_aws_ranges(store: Path, tmp_path: Path) -> None:
     assert rows["fd12:3456:789a::1"]["network_path"] == "private"
 
 
-def s3sleuth(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "s3sleuth", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+def wide(*args: str) -> subprocess.CompletedProcess[str]:
+    return s3sleuth(*args, env={**os.environ, "COLUMNS": "200"})
 
 
 def test_expect_private_exits_3_and_lists_the_public_requests(store: Path) -> None:
-    run = s3sleuth("network", "--store", str(store), "--expect-private", "--format", "json")
+    run = wide("network", "--store", str(store), "--expect-private", "--format", "json")
     assert run.returncode == 3
     assert run.stderr.strip() == "9 requests came from public addresses"
     offending = json.loads(run.stdout)
     assert {r["remote_ip"] for r in offending} == {"52.192.12.142", "198.51.100.7", "3.225.107.41"}
-    quiet = s3sleuth(
+    quiet = wide(
         "network",
         "--store",
         str(store),
@@ -129,5 +124,5 @@ def test_clients_tell_console_from_transfer_family(store: Path) -> None:
 def test_bad_ip_ranges_file_is_a_one_line_error(store: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    run = s3sleuth("network", "--store", str(store), "--ip-ranges", str(bad))
+    run = wide("network", "--store", str(store), "--ip-ranges", str(bad))
     assert run.returncode == 2 and run.stderr.startswith("error: cannot read AWS ip ranges")

@@ -18,7 +18,8 @@ import pytest
 from s3sleuth import ingest, query, synth
 from s3sleuth.errors import SourceError
 from s3sleuth.parse.render import render_line
-from s3sleuth.sources.s3 import S3Options, key_time
+from s3sleuth.sources.s3 import Range, S3Location, S3Options, S3Reader, key_time
+from tests.conftest import s3sleuth
 from tests.sources.conftest import (
     ACCOUNTS,
     CREDENTIALS,
@@ -149,22 +150,14 @@ def test_an_object_that_keeps_failing_is_named_and_the_rest_ingested(
     bad = sorted(log_bucket["simple"])[5]
     s3.proxy.faults.append(Fault("GET", bad, "500", times=-1))
     env = {**os.environ, **CREDENTIALS}
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "s3sleuth",
-            "ingest",
-            "s3://logs/simple/",
-            "--store",
-            str(tmp_path / "s"),
-            "--endpoint-url",
-            s3.endpoint,
-        ],
-        capture_output=True,
-        text=True,
+    run = s3sleuth(
+        "ingest",
+        "s3://logs/simple/",
+        "--store",
+        str(tmp_path / "s"),
+        "--endpoint-url",
+        s3.endpoint,
         env=env,
-        check=False,
     )
     assert run.returncode == 1, run.stderr
     assert f"s3://logs/{bad}" in run.stderr and "Traceback" not in run.stderr
@@ -252,22 +245,14 @@ def test_missing_credentials(s3: S3Server, tmp_path: Path, monkeypatch: pytest.M
         for k, v in os.environ.items()
         if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")
     }
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "s3sleuth",
-            "ingest",
-            "s3://logs/simple/",
-            "--store",
-            str(tmp_path / "s"),
-            "--endpoint-url",
-            s3.endpoint,
-        ],
-        capture_output=True,
-        text=True,
+    run = s3sleuth(
+        "ingest",
+        "s3://logs/simple/",
+        "--store",
+        str(tmp_path / "s"),
+        "--endpoint-url",
+        s3.endpoint,
         env=env,
-        check=False,
     )
     assert run.returncode == 2
     assert run.stderr.startswith("error: no usable AWS credentials") and "--profile" in run.stderr
@@ -279,3 +264,21 @@ def test_key_time_reads_both_layouts() -> None:
     )
     assert key_time("p/1/us-east-1/b/2024/03/01/2024-03-01-00-00-00-E568B2907131C0C0") == START
     assert key_time("logs/readme.txt") is None
+
+
+def test_listing_across_pages_reads_each_page_once(
+    s3: S3Server, log_bucket: dict[str, Any]
+) -> None:
+    reader = S3Reader(endpoint_url=s3.endpoint, region="us-east-1")
+    reader.page_size = 7
+    simple = list(reader.list(S3Location("logs", "simple/")))
+    assert [o.key for o in simple] == sorted(log_bucket["simple"])
+    part = list(reader.list(S3Location("logs", "partitioned/")))
+    assert sorted(o.key for o in part) == sorted(log_bucket["partitioned"])
+    lists = [q for m, _, q in s3.proxy.requests if m == "GET" and "list-type=2" in q]
+    assert len(lists) == len(set(lists))  # no page listed twice
+    window = Range.around(START + timedelta(days=3), None, timedelta(0))
+    late = list(reader.list(S3Location("logs", "simple/"), window))
+    assert [o.key for o in late] == [
+        k for k, t in sorted(log_bucket["simple"].items()) if t >= window.start
+    ]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from s3sleuth.events.reader import Bad, Item, decode, document, elements, int_or_none, lines
+from s3sleuth.events.reader import Bad, Item, decode, document, int_or_none, items
 from s3sleuth.events.reader import text_or_none as _text
 
 
@@ -95,16 +95,13 @@ def _row(record: dict[str, Any]) -> dict[str, Any] | str:
 
 def _items(data: bytes) -> Iterator[Item | Bad]:
     doc = document(decode(data))
-    if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
-        yield from elements(doc["Records"])
-    elif isinstance(doc, dict) and "digestStartTime" in doc:
+    if (
+        isinstance(doc, dict)
+        and "digestStartTime" in doc
+        and not isinstance(doc.get("Records"), list)
+    ):
         return  # a digest file: hashes of log files, no records
-    elif isinstance(doc, list):
-        yield from elements(doc)
-    elif isinstance(doc, dict):
-        yield from elements([doc])
-    else:
-        yield from lines(data)
+    yield from items(data, doc, "Records")
 
 
 def parse_cloudtrail(data: bytes) -> Iterator[tuple[int, dict[str, Any] | str, bytes]]:

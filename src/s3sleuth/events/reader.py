@@ -41,6 +41,19 @@ def document(text: str) -> Any | None:
         return None
 
 
+def items(data: bytes, doc: Any, wrapper: str) -> Iterator[Item | Bad]:
+    """The events of a file: the `wrapper` list of a JSON object (`Records`, `events`), the
+    elements of a JSON array, a single JSON object, or else its lines."""
+    if isinstance(doc, dict) and isinstance(doc.get(wrapper), list):
+        yield from elements(doc[wrapper])
+    elif isinstance(doc, list):
+        yield from elements(doc)
+    elif isinstance(doc, dict):
+        yield from elements([doc])
+    else:
+        yield from lines(data)
+
+
 def elements(values: list[Any]) -> Iterator[Item]:
     for index, value in enumerate(values, 1):
         yield Item(index, value, json.dumps(value, ensure_ascii=False).encode())

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from s3sleuth.events.reader import Bad, Item, decode, document, elements, int_or_none, lines
+from s3sleuth.events.reader import Bad, Item, decode, document, int_or_none, items
 from s3sleuth.events.reader import text_or_none as _text
 
 ACTIVITY_TYPES = frozenset(
@@ -179,15 +179,8 @@ def _convert(
 
 
 def _items(data: bytes) -> Iterator[Item | Bad]:
-    doc = document(decode(data))
-    if isinstance(doc, dict) and isinstance(doc.get("events"), list):
-        yield from elements(doc["events"])  # filter-log-events / get-log-events output
-    elif isinstance(doc, list):
-        yield from elements(doc)
-    elif isinstance(doc, dict):
-        yield from elements([doc])
-    else:
-        yield from lines(data)
+    # `events`: the output of filter-log-events / get-log-events
+    yield from items(data, document(decode(data)), "events")
 
 
 def parse_transfer(data: bytes) -> Iterator[tuple[int, dict[str, Any] | str, bytes]]:

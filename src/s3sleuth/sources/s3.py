@@ -175,27 +175,33 @@ class S3Reader:
         )
         self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
         self.attempts, self.backoff = attempts, backoff
+        self.page_size = 1000  # S3's own maximum; tests list in smaller pages
 
     # -- listing -------------------------------------------------------------------------
-    def _pages(self, bucket: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        token = None
+    def _pages(
+        self, bucket: str, *, after: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Listing pages; given the first page `after` (listed with the same `kwargs`), it
+        and the pages that follow, so no page is listed twice."""
+        kwargs["MaxKeys"] = self.page_size
+        page = after or self.client.list_objects_v2(Bucket=bucket, **kwargs)
         while True:
-            args = {**kwargs, **({"ContinuationToken": token} if token else {})}
-            page = self.client.list_objects_v2(Bucket=bucket, **args)
             yield page
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 return
+            page = self.client.list_objects_v2(Bucket=bucket, ContinuationToken=token, **kwargs)
 
     def list(self, location: S3Location, window: Range = Range()) -> Iterator[S3Object]:
         """Log objects under the location whose key time can be in `window`, in key order."""
         try:
-            yield from self._walk(location.bucket, location.prefix, window, depth=0)
+            yield from self._walk(location.bucket, location.prefix, window)
         except Exception as err:
             raise _translate(err, location, "list") from None
 
-    def _walk(self, bucket: str, prefix: str, window: Range, depth: int) -> Iterator[S3Object]:
-        first = next(self._pages(bucket, Prefix=prefix, Delimiter="/"))
+    def _walk(self, bucket: str, prefix: str, window: Range) -> Iterator[S3Object]:
+        level: dict[str, Any] = {"Prefix": prefix, "Delimiter": "/"}
+        first = next(self._pages(bucket, **level))
         contents = first.get("Contents", [])
         subdirs = [p["Prefix"] for p in first.get("CommonPrefixes", [])]
         if _DAY_FOLDER.search(prefix):
@@ -205,22 +211,17 @@ class S3Reader:
         if not subdirs and contents and all(key_time(c["Key"]) for c in contents):
             yield from self._simple(bucket, prefix, window, first)
             return
-        for page in (
-            [first]
-            if not first.get("IsTruncated")
-            else self._pages(bucket, Prefix=prefix, Delimiter="/")
-        ):
+        for page in self._pages(bucket, after=first, **level):
             for item in page.get("Contents", []):
                 obj = self._object(bucket, item)
                 if window.has(key_time(obj.key)):
                     yield obj
             for sub in (p["Prefix"] for p in page.get("CommonPrefixes", [])):
-                if self._prune(prefix, sub, window):
-                    continue
-                yield from self._walk(bucket, sub, window, depth + 1)
+                if not self._prune(sub, window):
+                    yield from self._walk(bucket, sub, window)
 
     @staticmethod
-    def _prune(parent: str, sub: str, window: Range) -> bool:
+    def _prune(sub: str, window: Range) -> bool:
         """True for a YYYY/, MM/ or DD/ prefix of the partitioned layout that is out of range."""
         path = sub.rstrip("/").split("/")
         tail: list[int] = []
@@ -242,10 +243,8 @@ class S3Reader:
         if window.start and first.get("IsTruncated"):
             start_after = prefix + _stamp(window.start)
             pages = self._pages(bucket, Prefix=prefix, StartAfter=start_after)
-        elif first.get("IsTruncated"):
-            pages = self._pages(bucket, Prefix=prefix)
         else:
-            pages = iter([first])
+            pages = self._pages(bucket, after=first, Prefix=prefix, Delimiter="/")
         for page in pages:
             for item in page.get("Contents", []):
                 when = key_time(item["Key"])
