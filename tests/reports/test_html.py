@@ -102,6 +102,17 @@ def test_report_command_writes_the_file(report_store: Path, tmp_path: Path) -> N
     assert out.read_text().startswith("<!doctype html>")
 
 
+def test_unwritable_report_path_is_a_one_line_error(report_store: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from s3sleuth.cli import cli
+
+    out = tmp_path / "missing-dir" / "r.html"
+    run = CliRunner().invoke(cli, ["report", "--html", str(out), "--store", str(report_store)])
+    assert run.exit_code == 2
+    assert run.output.startswith(f"error: cannot write {out}") and "Traceback" not in run.output
+
+
 def test_empty_window_renders(report_store: Path) -> None:
     from s3sleuth.diagnose.window import Window
 

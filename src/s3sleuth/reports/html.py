@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from s3sleuth.errors import MissingExtraError
+from s3sleuth.errors import MissingExtraError, UsageError
 from s3sleuth.output import jsonable
 from s3sleuth.reports.summary import Section, Summary
 
@@ -173,5 +173,11 @@ def render_html(s: Summary) -> str:
 
 
 def write_report(s: Summary, path: Path) -> Path:
-    path.write_text(render_html(s), encoding="utf-8")
+    page = render_html(s)
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(
+            f"cannot write {path}: {err.strerror}", hint="choose a writable file path"
+        ) from None
     return path
