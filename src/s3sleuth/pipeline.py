@@ -80,7 +80,7 @@ def plan(specs: Sequence[str], store: Store) -> list[LocalSource]:
     return resolve_all(specs, store.staging_dir)
 
 
-def _ingest_events(
+def ingest_event_files(
     store: Store,
     sources: list[tuple[LocalSource, str]],
     result: IngestResult,
@@ -204,7 +204,7 @@ def ingest(
                             consumer.commit(item)
                         else:
                             consumer.write(item)
-                _ingest_events(
+                ingest_event_files(
                     target, [(s, k) for s, k in kinds if k != "access"], result, progress
                 )
             except BaseException:

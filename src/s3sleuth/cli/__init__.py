@@ -175,6 +175,6 @@ def main() -> None:
 
 
 # The commands register themselves on `cli` when their modules are imported.
-from s3sleuth.cli import diagnoses, reports, storage  # noqa: E402
+from s3sleuth.cli import athena, diagnoses, reports, storage  # noqa: E402
 
-__all__ = ["cli", "diagnoses", "main", "reports", "storage"]
+__all__ = ["athena", "cli", "diagnoses", "main", "reports", "storage"]

@@ -14,18 +14,20 @@ import pyarrow as pa
 from rich.console import Console
 
 from s3sleuth.cli import _errors, _ingest_summary, cli, format_option, store_option
+from s3sleuth.errors import UsageError
 from s3sleuth.output import emit, scrub
 
 if TYPE_CHECKING:
     from s3sleuth.diagnose.denied import Finding
     from s3sleuth.diagnose.window import Window
+    from s3sleuth.sql.engine import StoreRef
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     """What every diagnosis command gets: the store, the window and the output format."""
 
-    store: Path | None
+    store: StoreRef  # the store directory, or the Spark or Athena engine
     window: Window
     fmt: str
 
@@ -37,6 +39,45 @@ class Diagnosis:
                 for r in rows
             ]
         emit(pa.Table.from_pylist(rows) if rows else pa.table({}), self.fmt, console=Console())
+
+
+ENGINE_OPTIONS = (
+    click.option(
+        "--endpoint-url", help="Athena endpoint URL (a test server); with --engine athena."
+    ),
+    click.option("--region", help="AWS region of Athena; with --engine athena."),
+    click.option("--profile", help="AWS profile (default: boto3's chain); with --engine athena."),
+    click.option(
+        "--table-format",
+        type=click.Choice(["logs", "store"]),
+        default="logs",
+        show_default=True,
+        help="With --engine athena: logs is AWS's RegexSerDe table of the raw logs (see "
+        "'s3sleuth athena ddl'); store is an uploaded s3sleuth store ('athena ddl --parquet').",
+    ),
+    click.option(
+        "--output-location",
+        help="s3:// folder for Athena's query results (default: the workgroup's).",
+    ),
+    click.option("--workgroup", default="primary", show_default=True, help="Athena workgroup."),
+    click.option(
+        "--table", default="mybucket_logs", show_default=True, help="Athena table of the logs."
+    ),
+    click.option(
+        "--database",
+        default="s3_access_logs_db",
+        show_default=True,
+        help="Athena database of --table.",
+    ),
+    click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark", "athena"]),
+        default="duckdb",
+        show_default=True,
+        help="Where the SQL runs: the local store (duckdb), Spark over the store (the spark "
+        "extra), or Athena over --database/--table (the athena extra).",
+    ),
+)
 
 
 def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
@@ -52,20 +93,53 @@ def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
         until: str | None,
         bucket: str | None,
         fmt: str,
+        engine: str,
+        database: str,
+        table: str,
+        workgroup: str,
+        output_location: str | None,
+        table_format: str,
+        profile: str | None,
+        region: str | None,
+        endpoint_url: str | None,
         **options: Any,
     ) -> None:
         with _errors(obj["debug"]):
+            from s3sleuth.athena.engine import AthenaOptions
             from s3sleuth.diagnose.window import Window
+            from s3sleuth.sql.engine import open_engine
 
             window = Window.parse(since, until, bucket)
-            if sources:
+            if sources and engine == "athena":
+                raise UsageError(
+                    "--engine athena reads the table in Athena, not SOURCE files",
+                    hint="leave out SOURCE, or use --engine duckdb or spark",
+                )
+            if sources and engine == "spark":
+                from s3sleuth.spark import ingest as spark_ingest
+                from s3sleuth.spark import session
+
+                click.echo(_ingest_summary(spark_ingest(session(), list(sources), store)), err=True)
+            elif sources:
                 from s3sleuth.pipeline import ingest
 
                 click.echo(_ingest_summary(ingest(list(sources), store)), err=True)
-            func(Diagnosis(store, window, fmt), **options)
+            athena = AthenaOptions(
+                database,
+                table,
+                workgroup,
+                output_location,
+                table_format,
+                profile,
+                region,
+                endpoint_url,
+            )
+            target = open_engine(engine, store, athena if engine == "athena" else None)
+            func(Diagnosis(target, window, fmt), **options)
 
     wrapped: Callable[..., None] = click.pass_obj(command)
     for decorate in (
+        *ENGINE_OPTIONS,
         format_option(("table", "json", "csv")),
         click.option("--bucket", help="Only this bucket."),
         click.option("--until", help="End of the window (exclusive), in the same forms."),

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pyarrow as pa
 from rich.console import Console
 
 from s3sleuth.cli import _Bar, _errors, _ingest_summary, cli, format_option, store_option
+from s3sleuth.errors import UsageError
 from s3sleuth.output import FORMATS, emit
+
+if TYPE_CHECKING:
+    from s3sleuth.results import IngestResult
 
 
 @cli.command("ingest")
@@ -56,6 +60,14 @@ from s3sleuth.output import FORMATS, emit
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="spark: parse with Apache Spark (the spark extra; local[*] unless run by spark-submit "
+    "or $S3SLEUTH_SPARK_MASTER says otherwise). Sources may then be s3a:// or hdfs:// URIs.",
+)
+@click.option(
     "--commit-mb",
     type=click.IntRange(min=1),
     default=1024,
@@ -78,6 +90,7 @@ def ingest_command(
     pool: int,
     slack: int,
     quiet: bool,
+    engine: str,
     commit_mb: int,
 ) -> None:
     """Parse log files into the store.
@@ -93,6 +106,18 @@ def ingest_command(
     files (.json or .json.gz) into `cloudtrail_events`.
     """
     with _errors(obj["debug"]):
+        if engine == "spark":
+            if since or until or any(s.startswith("s3://") for s in sources):
+                raise UsageError(
+                    "--engine spark reads whole files and URIs Spark can read",
+                    hint="drop --since/--until, and give s3:// sources as s3a:// URIs",
+                )
+            from s3sleuth.spark import ingest as spark_ingest
+            from s3sleuth.spark import session
+
+            result = spark_ingest(session(), list(sources), store, kind=kind)
+            _report(result, fmt)
+            return
         bar = _Bar(enabled=not quiet)
         try:
             from datetime import timedelta
@@ -116,21 +141,25 @@ def ingest_command(
             )
         finally:
             bar.close()
-        if fmt == "text":
-            click.echo(_ingest_summary(result))
-        else:
-            summary = result.to_dict()
-            summary["failed"] = len(result.failed)  # one row; the sources are on stderr
-            emit(pa.Table.from_pylist([summary]), fmt, console=Console())
-        for failure in result.failed:
-            click.echo(f"error: not ingested: {failure['error']}", err=True)
-        if result.failed:
-            click.echo(
-                f"{len(result.failed)} source(s) could not be read; the rest is stored, "
-                "and running the same command again retries them",
-                err=True,
-            )
-            sys.exit(1)
+        _report(result, fmt)
+
+
+def _report(result: IngestResult, fmt: str) -> None:
+    if fmt == "text":
+        click.echo(_ingest_summary(result))
+    else:
+        summary = result.to_dict()
+        summary["failed"] = len(result.failed)  # one row; the sources are on stderr
+        emit(pa.Table.from_pylist([summary]), fmt, console=Console())
+    for failure in result.failed:
+        click.echo(f"error: not ingested: {failure['error']}", err=True)
+    if result.failed:
+        click.echo(
+            f"{len(result.failed)} source(s) could not be read; the rest is stored, "
+            "and running the same command again retries them",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @cli.command("query")

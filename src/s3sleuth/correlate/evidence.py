@@ -6,10 +6,10 @@ Both are keyed by (requester, operation, bucket), the grouping of `denied` findi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from s3sleuth.correlate.joins import TransferWindow, cloudtrail_condition
 from s3sleuth.diagnose.window import Window
+from s3sleuth.sql.engine import StoreRef
 from s3sleuth.sql.run import query
 
 Key = tuple[str | None, str, str | None]
@@ -29,7 +29,7 @@ def policy_layer(message: str) -> str | None:
 
 
 def transfer_errors(
-    store: str | Path | None, window: Window, codes: str, tw: TransferWindow
+    store: StoreRef, window: Window, codes: str, tw: TransferWindow
 ) -> dict[Key, list[str]]:
     """Per denied group, the Transfer Family errors that join its rows:
     `CLOSE /bucket/test.py "Access denied"`."""
@@ -48,9 +48,7 @@ ORDER BY what, t.path, t.message""",
     return out
 
 
-def cloudtrail_messages(
-    store: str | Path | None, window: Window, codes: str
-) -> dict[Key, list[str]]:
+def cloudtrail_messages(store: StoreRef, window: Window, codes: str) -> dict[Key, list[str]]:
     """Per denied group, the distinct `errorMessage`s of the joined CloudTrail records."""
     rows = query(
         f"""SELECT DISTINCT a.requester, a.operation, a.bucket, c.error_message

@@ -6,14 +6,14 @@ client-controlled, so this describes traffic rather than proving who sent it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from s3sleuth.diagnose.window import Window
+from s3sleuth.sql.engine import StoreRef
 from s3sleuth.sql.run import query
 
 
-def clients(store: str | Path | None = None, window: Window | None = None) -> list[dict[str, Any]]:
+def clients(store: StoreRef = None, window: Window | None = None) -> list[dict[str, Any]]:
     """Requests by client family and version, principal and bucket, most first."""
     sql = f"""
 SELECT client, client_version, principal_name, principal_type, bucket,

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from s3sleuth.correlate.evidence import cloudtrail_messages, policy_layer, transfer_errors
 from s3sleuth.correlate.joins import TransferWindow
 from s3sleuth.diagnose.actions import iam_actions, is_object_operation
 from s3sleuth.diagnose.window import Window
+from s3sleuth.sql.engine import StoreRef
 from s3sleuth.sql.literal import string_list
 from s3sleuth.sql.run import query
 
@@ -293,7 +293,7 @@ def _reasoning(f: Finding, row: dict[str, Any], object_level: bool) -> list[str]
 
 
 def denied(
-    store: str | Path | None = None,
+    store: StoreRef = None,
     window: Window | None = None,
     transfer_window: TransferWindow | None = None,
 ) -> list[Finding]:

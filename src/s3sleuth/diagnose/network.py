@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +18,7 @@ from s3sleuth.correlate.joins import cloudtrail_condition
 from s3sleuth.diagnose.ip_ranges import IpRanges
 from s3sleuth.diagnose.window import Window
 from s3sleuth.errors import UsageError
+from s3sleuth.sql.engine import StoreRef
 from s3sleuth.sql.run import query
 
 GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("remote_ip",)}
@@ -87,7 +87,7 @@ def verdict(row: dict[str, Any]) -> str:
 
 
 def _tag_principals(
-    rows: list[dict[str, Any]], ranges: IpRanges, window: Window, store: str | Path | None
+    rows: list[dict[str, Any]], ranges: IpRanges, window: Window, store: StoreRef
 ) -> None:
     """`aws_services`: who owns each principal's public addresses (e.g. EC2: a NAT gateway or
     an instance's public IP, so traffic that could have used a gateway endpoint)."""
@@ -118,7 +118,7 @@ class NetworkReport:
 
 
 def network(
-    store: str | Path | None = None,
+    store: StoreRef = None,
     window: Window | None = None,
     *,
     by: str = "principal",

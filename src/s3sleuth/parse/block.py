@@ -5,10 +5,12 @@ This module imports only what parsing needs, so worker processes start quickly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from s3sleuth.parse.framing import Segment, pack
 from s3sleuth.parse.line import LineRejected, parse_line
@@ -77,3 +79,29 @@ def parse(block: Block) -> Parsed:
 
 def warm_up() -> None:
     """A no-op task: makes a fresh worker import this module before real work arrives."""
+
+
+@dataclass
+class SourcePiece:
+    """Part of one source parsed: rows numbered within the source, and its rejects."""
+
+    rows: pa.Table  # ACCESS_LOG_SCHEMA, grouped by partition
+    runs: list[tuple[int, int]]
+    rejects: list[tuple[int, str, bytes]]  # line, reason, raw
+    lines: int
+
+
+def parse_source(chunks: Iterable[bytes], source: str) -> Iterator[SourcePiece]:
+    """Parse one source given as line-aligned chunks (see `read_chunks`), numbering its lines
+    from 1 across chunks. For engines that hand over a whole source at a time (Spark)."""
+    offset = 0
+    for chunk in chunks:
+        parsed = parse(Block([Segment(0, data=chunk, length=len(chunk))], (source,), len(chunk)))
+        rows = parsed.rows.drop_columns([SEGMENT])
+        index = rows.column_names.index("source_line")
+        numbers = pc.add(rows.column("source_line"), pa.scalar(offset, pa.int64()))
+        rows = rows.set_column(index, "source_line", numbers)
+        rejects = [(offset + number, reason, raw) for _, _, number, reason, raw in parsed.rejects]
+        lines = parsed.segment_lines[0] if parsed.segment_lines else 0
+        yield SourcePiece(rows, parsed.runs, rejects, lines)
+        offset += lines

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import Finding, denied, denied_sql
 from s3sleuth.diagnose.network import network, network_sql
 from s3sleuth.diagnose.window import Window
+from s3sleuth.sql.engine import StoreRef
 from s3sleuth.sql.run import query
 
 TOP = 10
@@ -58,11 +58,11 @@ class Summary:
         return not self.totals.rows or not self.totals.rows[0]["requests"]
 
 
-def _section(title: str, sql: str, store: str | Path | None) -> Section:
+def _section(title: str, sql: str, store: StoreRef) -> Section:
     return Section(title, sql.strip(), query(sql, store).to_pylist())
 
 
-def _step(store: str | Path | None, window: Window) -> str:
+def _step(store: StoreRef, window: Window) -> str:
     """A time bucket giving at most a few hundred points."""
     row = query(
         f"SELECT min(time) AS lo, max(time) AS hi FROM access_log WHERE {window.where()}", store
@@ -75,7 +75,7 @@ def _step(store: str | Path | None, window: Window) -> str:
     return "hour" if span <= timedelta(days=14) else "day"
 
 
-def summary(store: str | Path | None = None, window: Window | None = None) -> Summary:
+def summary(store: StoreRef = None, window: Window | None = None) -> Summary:
     """Everything `s3sleuth summary` and the HTML report show."""
     window = window or Window()
     where = window.where()

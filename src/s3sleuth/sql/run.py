@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pyarrow as pa
 
 from s3sleuth.errors import QueryError
+from s3sleuth.sql.engine import Engine, StoreRef
 from s3sleuth.sql.translate import DIALECTS, translate
 from s3sleuth.store.catalog import connect
 from s3sleuth.store.store import Store
@@ -34,8 +33,17 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, dialect: str = "athena") -
         raise QueryError(f"SQL error ({dialect}{via}): {first}", dialect=dialect) from None
 
 
-def query(sql: str, store: str | Path | None = None, dialect: str = "athena") -> pa.Table:
-    """Run SQL against the store's tables and views; returns an Arrow table."""
+def query(sql: str, store: StoreRef = None, dialect: str = "athena") -> pa.Table:
+    """Run SQL against the store's tables and views; returns an Arrow table.
+
+    `store` is a store directory, or an `Engine` (Spark, Athena), which takes Athena SQL only.
+    """
+    if isinstance(store, Engine):
+        if dialect != "athena":
+            raise QueryError(
+                f"the {store.name} engine takes Athena SQL", hint="use --dialect athena"
+            )
+        return store.run(sql)
     target = Store.open(store)
     try:
         con = connect(target)

@@ -57,9 +57,12 @@ class StagedBatch:
         self.dir = store.staging_dir / batch_id
         self.dir.mkdir(parents=True, exist_ok=True)
 
-    def table_dir(self, table: str, flush: int) -> Path:
-        """A fresh directory for one flush of one table."""
-        return self.dir / f"{table}-{flush:05d}"
+    def table_dir(self, table: str, flush: int, task: int | None = None) -> Path:
+        """A fresh directory for one flush of one table (of one task, when several processes
+        write the batch, as Spark's do)."""
+        if task is None:
+            return self.dir / f"{table}-{flush:05d}"
+        return self.dir / f"{table}-t{task:05d}.{flush:05d}"
 
     def files(self) -> list[Path]:
         return sorted(p for p in self.dir.rglob("*.parquet") if p.is_file())

@@ -49,8 +49,11 @@ class BatchWriter:
     Writing happens on a background thread (PyArrow releases the GIL), one flush at a time.
     """
 
-    def __init__(self, batch: StagedBatch, *, flush_rows: int = 250_000) -> None:
+    def __init__(
+        self, batch: StagedBatch, *, flush_rows: int = 250_000, task: int | None = None
+    ) -> None:
         self.batch = batch
+        self.task = task  # set when several processes write one batch (Spark tasks)
         self.flush_rows = flush_rows
         self.pending_rows = 0
         self._flushes = 0
@@ -101,22 +104,26 @@ class BatchWriter:
             self._writing.result()
             self._writing = None
 
+    def _name(self) -> str:
+        task = "" if self.task is None else f"t{self.task:05d}-"
+        return f"part-{self.batch.id}-{task}{self._flushes:05d}.parquet"
+
     def flush(self, *, wait: bool = False) -> None:
         """Write everything pending to the batch's staging directory."""
         if self._partitions:
             self._wait()  # one flush in flight at a time keeps memory bounded
             self._flushes += 1
-            target = self.batch.table_dir("access_log", self._flushes)
-            name = f"part-{self.batch.id}-{self._flushes:05d}.parquet"
+            target = self.batch.table_dir("access_log", self._flushes, self.task)
+            name = self._name()
             self._writing = self._pool.submit(self._write, self._partitions, target, name)
             self._partitions = {}
             self.pending_rows = 0
         if self._rejects:
             self._flushes += 1
-            target = self.batch.table_dir("rejects", self._flushes)
+            target = self.batch.table_dir("rejects", self._flushes, self.task)
             target.mkdir(parents=True, exist_ok=True)
             table = pa.Table.from_pylist(self._rejects, schema=REJECT_SCHEMA)
-            pq.write_table(table, target / f"part-{self.batch.id}-{self._flushes:05d}.parquet")
+            pq.write_table(table, target / self._name())
             self._rejects = []
         if wait:
             self._wait()

@@ -1,0 +1,109 @@
+"""The diagnoses' tables over an Athena table, as Athena SQL common table expressions.
+
+The diagnoses query `access_log` (typed, with the enrichment columns), `transfer_events` and
+`cloudtrail_events`. On Athena those become CTEs in front of each query, over either
+
+- `logs`: the AWS-documented RegexSerDe table (format.md §6a, or `s3sleuth athena ddl`), whose
+  columns are the logged strings: the mapping below types them as the parser does, from the
+  field table; or
+- `store`: an s3sleuth store uploaded to S3 (`s3sleuth athena ddl --parquet`), already typed.
+
+Transfer Family and CloudTrail events are not in Athena here: their CTEs are empty, so
+findings carry no evidence from them.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from s3sleuth.enrich import enrichment_sql
+from s3sleuth.events.tables import EVENT_TABLES
+from s3sleuth.fields import FIELDS, SINGLE_ENCODED_OPERATIONS, Field, column_types
+from s3sleuth.sql.literal import string_list
+
+TABLE_FORMATS = ("logs", "store")
+
+
+def _quoted(column: str) -> str:
+    """A quoted wire token (`"GET / HTTP/1.1"`, `"-"` or `-`) without its quotes; NULL for -."""
+    return (
+        f"CASE WHEN {column} IN ('-', '\"-\"') THEN NULL "
+        f"WHEN {column} LIKE '\"%\"' THEN substr({column}, 2, length({column}) - 2) "
+        f"ELSE {column} END"
+    )
+
+
+def _decoded_key(column: str) -> str:
+    """Percent-decoding as S3 encodes Keys (format.md §4): `+` is literal, twice for most
+    operations; a malformed escape keeps the logged form rather than failing the query."""
+
+    def once(value: str) -> str:
+        return f"url_decode(replace({value}, '+', '%2B'))"
+
+    single = string_list(sorted(SINGLE_ENCODED_OPERATIONS))
+    raw = f"NULLIF({column}, '-')"
+    return (
+        f"CASE WHEN operation IN ({single}) THEN coalesce(try({once(raw)}), {raw}) "
+        f"ELSE coalesce(try({once(once(raw))}), {raw}) END"
+    )
+
+
+def _typed(f: Field) -> str:
+    col = f'"{f.athena}"'
+    if f.kind == "time":
+        return f"parse_datetime({col}, 'dd/MMM/yyyy:HH:mm:ss Z')"
+    if f.name == "key":
+        return _decoded_key(col)
+    if f.quoted:
+        return _quoted(col)
+    if f.athena_type == "BIGINT":
+        return f"coalesce({col}, 0)" if f.dash_is_zero else col
+    if f.kind in ("int", "bigint"):
+        kind = "integer" if f.kind == "int" else "bigint"
+        return f"try_cast(NULLIF({col}, '-') AS {kind})"
+    return f"NULLIF({col}, '-')"
+
+
+def _logs_columns() -> dict[str, str]:
+    """`access_log` column -> Athena SQL over the RegexSerDe table's columns."""
+    by_name = {f.name: _typed(f) for f in FIELDS}
+    by_name["key_raw"] = "NULLIF(\"key\", '-')"
+    by_name["date"] = f"CAST({by_name['time']} AS date)"
+    typed: dict[str, str] = {}
+    for name, sql_type in column_types().items():
+        typed[name] = by_name.get(name) or f"CAST(NULL AS {_athena_type(sql_type)})"
+    return typed
+
+
+def _athena_type(duckdb_type: str) -> str:
+    return exp.DataType.build(duckdb_type, dialect="duckdb").sql("athena")
+
+
+def _empty(columns: dict[str, str]) -> str:
+    cols = ", ".join(f'CAST(NULL AS {_athena_type(t)}) AS "{n}"' for n, t in columns.items())
+    return f"SELECT {cols} WHERE false"
+
+
+def access_log_sql(table: str, table_format: str = "logs") -> str:
+    """Athena SQL for `access_log` over `table` (database-qualified)."""
+    if table_format == "store":
+        base = f"SELECT * FROM {table}"
+    else:
+        cols = ",\n    ".join(f'{sql} AS "{name}"' for name, sql in _logs_columns().items())
+        base = f"SELECT\n    {cols}\n  FROM {table}"
+    return f"SELECT *, {enrichment_sql('athena')} FROM ({base}) AS stored"
+
+
+def with_tables(sql: str, table: str, table_format: str = "logs") -> str:
+    """`sql` (one Athena statement over the diagnoses' tables) with those tables as CTEs."""
+    tree = sqlglot.parse_one(sql, read="athena")
+    ctes = {
+        "access_log": access_log_sql(table, table_format),
+        **{name: _empty(cols) for name, cols in EVENT_TABLES.items()},
+    }
+    used = {t.name for t in tree.find_all(exp.Table)}
+    for name, body in ctes.items():
+        if name in used:
+            tree = tree.with_(name, as_=body, dialect="athena")  # type: ignore[attr-defined]
+    return tree.sql("athena")

@@ -1,0 +1,68 @@
+"""`s3sleuth athena ...`: Athena DDL for the log bucket or an uploaded store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from s3sleuth.cli import _errors, cli
+from s3sleuth.errors import UsageError
+
+
+@cli.group("athena")
+def athena_group() -> None:
+    """Athena tables for the logs where they live (the diagnoses themselves run on Athena
+    with --engine athena)."""
+
+
+@athena_group.command("ddl")
+@click.option(
+    "--location",
+    metavar="s3://BUCKET/PREFIX/",
+    help="The log folder: the target prefix (simple layout), or PREFIX/ACCOUNT/REGION/BUCKET/ "
+    "(partitioned layout).",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["simple", "partitioned"]),
+    default="simple",
+    show_default=True,
+    help="Log key layout: partitioned adds partition projection over the YYYY/MM/DD folders.",
+)
+@click.option(
+    "--parquet",
+    metavar="s3://BUCKET/STORE/",
+    help="Instead: a table over an s3sleuth store uploaded there (its access_log folder).",
+)
+@click.option("--database", default="s3_access_logs_db", show_default=True)
+@click.option("--table", help="Table name [default: mybucket_logs, or access_log with --parquet].")
+@click.pass_obj
+def ddl_command(
+    obj: dict[str, Any],
+    location: str | None,
+    layout: str,
+    parquet: str | None,
+    database: str,
+    table: str | None,
+) -> None:
+    """Print a CREATE EXTERNAL TABLE statement for Athena.
+
+    With --location: AWS's documented access-log table (same columns, so existing queries
+    run), with a regex that keeps the lines AWS's turns into rows of NULLs. The statement's
+    comments list what no RegexSerDe pattern can fix. With --parquet: a typed table over an
+    s3sleuth store synced to S3.
+    """
+    with _errors(obj["debug"]):
+        from s3sleuth.athena.ddl import DEFAULT_TABLE, parquet_ddl, regex_ddl
+
+        if (location is None) == (parquet is None):
+            raise UsageError(
+                "give exactly one of --location and --parquet",
+                hint="--location s3://LOGS/PREFIX/ for the raw logs, --parquet for a store",
+            )
+        if parquet is not None:
+            click.echo(parquet_ddl(parquet, database, table or "access_log"), nl=False)
+        else:
+            assert location is not None
+            click.echo(regex_ddl(location, layout, database, table or DEFAULT_TABLE), nl=False)
