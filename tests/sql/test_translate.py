@@ -3,7 +3,7 @@ constructs sqlglot already gets right."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
@@ -40,7 +40,8 @@ def test_unknown_joda_letters_are_an_error() -> None:
 
 def test_parse_datetime_with_a_joda_pattern_runs_on_duckdb() -> None:
     got = run("SELECT parse_datetime('06/Feb/2019:00:00:38 +0200', 'dd/MMM/yyyy:HH:mm:ss Z')")
-    assert got == datetime(2019, 2, 5, 22, 0, 38)  # normalised to UTC
+    # a timestamp with time zone, as in Trino, normalised to UTC
+    assert got == datetime(2019, 2, 5, 22, 0, 38, tzinfo=UTC)
 
 
 def test_parse_datetime_of_a_dash_is_null_not_an_error() -> None:

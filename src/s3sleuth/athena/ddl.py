@@ -15,9 +15,21 @@ DEFAULT_DATABASE = "s3_access_logs_db"
 DEFAULT_TABLE = "mybucket_logs"
 
 _TOKEN = "([^ ]*)"
-# A quoted field: a `"` inside the value is part of it unless a space follows it, so
-# `"GET /a"b HTTP/1.1"` stays one field (AWS's `"[^"]*"` fails the whole line on it).
-_QUOTED = '("[^"]*(?:"(?! )[^"]*)*"|-)'
+# A quoted field: a `"` inside the value is part of it unless what follows it looks like the
+# next field, so `"GET /a?x="y" HTTP/1.1"` stays one field (AWS's `"[^"]*"` fails the whole
+# line on it). What the next field looks like, for each quoted field:
+_CLOSES = {
+    "request_uri": " (?:-|[0-9]{3}) ",  # the HTTP status
+    "referer": ' (?:"|-(?: |$))',  # the quoted User-Agent, or its dash
+    "user_agent": ' [^ "]*(?: |$)|$',  # Version Id: a token without quotes, or the end
+}
+
+
+def _quoted(name: str) -> str:
+    close = _CLOSES[name]
+    return f'("(?:[^"]|"(?!{close}))*"|-)'
+
+
 # CloudFront's origin access identity logs a requester with spaces in it.
 _REQUESTER = "(arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity [^ ]+|[^ ]*)"
 
@@ -27,7 +39,8 @@ LIMITS = (
     "or why (s3sleuth keeps such lines in its rejects table).",
     "`-` stays the string '-' (`requester IS NULL` never matches an anonymous request) and "
     "quoted columns keep their quotes; a SerDe cannot map values.",
-    'A `"` followed by a space inside User-Agent or Referer cannot be told from the closing '
+    'A `"` inside a quoted field followed by what looks like the next field (in User-Agent: a '
+    'space and a word without quotes, as in `"a" b c"`) cannot be told from the closing '
     "quote by a pattern; s3sleuth settles it by rebuilding the line from its fields.",
     "Keys stay URL-encoded (twice for most operations); decode with url_decode in queries.",
     "Fields after the 27th (a future era) are dropped by the trailing `.*`.",
@@ -49,7 +62,7 @@ def input_regex() -> str:
         elif f.name == "requester":
             groups.append(_REQUESTER)
         elif f.quoted:
-            groups.append(_QUOTED)
+            groups.append(_quoted(f.name))
         elif f.name == "http_status":
             groups.append("(-|[0-9]*)")
         else:

@@ -9,6 +9,7 @@ since Athena prints arrays as `[a, b]`, which cannot be split safely.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from s3sleuth.athena.tables import TABLE_FORMATS, with_tables
 from s3sleuth.errors import MissingExtraError, QueryError, UsageError
 
 _DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
+_PRECISION = re.compile(r"\(\s*\d+(?:\s*,\s*\d+)?\s*\)")
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def convert(value: str | None, athena_type: str, is_json: bool) -> Any:
         return None
     if is_json:
         return json.loads(value)
-    return _CONVERT.get(athena_type.lower(), str)(value)
+    kind = _PRECISION.sub("", athena_type.lower()).strip()  # timestamp(3) with time zone
+    return _CONVERT.get(kind, str)(value)
 
 
 class AthenaEngine:

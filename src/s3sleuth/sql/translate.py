@@ -2,7 +2,8 @@
 
 sqlglot does most of the work. Three constructs it leaves wrong are rewritten on the parse tree:
 
-- `parse_datetime(x, 'joda')` keeps its Joda pattern -> `StrToTime` with a strftime pattern;
+- `parse_datetime(x, 'joda')` keeps its Joda pattern -> `StrToTime` with a strftime pattern, as a
+  timestamp with time zone (what Trino returns);
 - `format_datetime(ts, 'joda')` is passed through -> `TimeToStr`;
 - `date_add('hour', n, ts)` becomes Spark's day-only `DATE_ADD` -> `TIMESTAMPADD(HOUR, n, ts)`.
 """
@@ -81,7 +82,10 @@ def _rewrite(node: exp.Expression, target: str) -> exp.Expression:
         fmt = _literal_pattern(node.args.get("format"), "parse_datetime")
         # safe: `-` gives NULL instead of failing the query; Athena's RegexSerDe would have
         # NULLed such a row before parse_datetime ever saw it.
-        return exp.StrToTime(this=node.this, format=exp.Literal.string(fmt), safe=True)
+        parsed = exp.StrToTime(this=node.this, format=exp.Literal.string(fmt), safe=True)
+        # Trino's parse_datetime gives a timestamp WITH time zone; sqlglot's cast is to one
+        # without (engines run in UTC, so the instant is kept).
+        return exp.cast(parsed, exp.DataType.build("timestamptz"))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "format_datetime":
         if len(node.expressions) != 2:
             raise QueryError("format_datetime() takes a timestamp and a pattern")

@@ -1,0 +1,100 @@
+"""The Athena engine's SQL, rehearsed on DuckDB: over the store's AWS-compatible table
+(`s3_access_logs_db.mybucket_logs`, the columns and string values of AWS's RegexSerDe table),
+its `access_log` CTE must type the rows exactly as the parser does, so every diagnosis gives
+the same answer as on the store itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+import sqlglot
+
+from s3sleuth.athena.tables import access_log_sql, with_tables
+from s3sleuth.diagnose.clients import clients
+from s3sleuth.diagnose.denied import denied
+from s3sleuth.diagnose.network import network
+from s3sleuth.pipeline import ingest
+from s3sleuth.sql.translate import translate
+from s3sleuth.store.catalog import connect
+from s3sleuth.store.store import Store
+from tests.conftest import ACCESS_SAMPLES
+
+TABLE = "s3_access_logs_db.mybucket_logs"
+
+
+class Rehearsal:
+    """What Athena would run, run by DuckDB over the store's Athena-compatible view."""
+
+    name = "athena-rehearsal"
+
+    def __init__(self, store: Path, table_format: str = "logs") -> None:
+        self.con = connect(Store.open(store))
+        self.table = TABLE if table_format == "logs" else "access_log_stored"
+        self.table_format = table_format
+        self.statements: list[str] = []
+        if table_format == "store":
+            self.con.execute(
+                "CREATE VIEW access_log_stored AS SELECT * EXCLUDE "
+                "(principal_type, principal_account, principal_name, session_name, "
+                "transfer_user, transfer_session_id, transfer_server_id, client, "
+                "client_version, network_path, endpoint_kind, request_method, request_path, "
+                "request_query, http_version) FROM access_log"
+            )
+
+    def run(self, sql: str) -> pa.Table:
+        statement = with_tables(sql, self.table, self.table_format)
+        self.statements.append(statement)
+        (duckdb_sql,) = translate(statement, target="duckdb")
+        return self.con.sql(duckdb_sql).to_arrow_table()
+
+
+@pytest.fixture(scope="module")
+def access_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("athena") / "store"
+    ingest([str(p) for p in ACCESS_SAMPLES], store)
+    return store
+
+
+def _answers(target: Any) -> dict[str, Any]:
+    return {
+        "denied": [f.to_dict() for f in denied(target)],
+        "network": network(target).rows,
+        "clients": clients(target),
+    }
+
+
+@pytest.mark.parametrize("table_format", ["logs", "store"])
+def test_same_answers_as_the_store(access_store: Path, table_format: str) -> None:
+    rehearsal = Rehearsal(access_store, table_format)
+    expected = _answers(access_store)
+    assert all(expected.values())
+    assert _answers(rehearsal) == expected
+    assert all(s.startswith("WITH access_log AS") for s in rehearsal.statements)
+
+
+def test_typed_rows_match_the_parser(access_store: Path) -> None:
+    """Column by column, the CTE over the string table gives the stored typed values."""
+    con = connect(Store.open(access_store))
+    (typed_sql,) = translate(access_log_sql(TABLE), target="duckdb")
+    columns = [
+        c
+        for c in con.sql("SELECT * FROM access_log LIMIT 0").columns
+        if c not in ("extra_fields", "source_file", "source_line", "field_count", "raw_line")
+    ]
+    order = "ORDER BY request_id, operation, key_raw, time"
+    cols = ", ".join(f'"{c}"' for c in columns)
+    via_athena = con.sql(f"SELECT {cols} FROM ({typed_sql}) AS t {order}").to_arrow_table()
+    stored = con.sql(f"SELECT {cols} FROM access_log {order}").to_arrow_table()
+    assert via_athena.num_rows == stored.num_rows > 1000
+    for column in columns:
+        assert via_athena.column(column).to_pylist() == stored.column(column).to_pylist(), column
+
+
+def test_statement_is_athena_sql() -> None:
+    statement = with_tables("SELECT count(*) FROM access_log", TABLE)
+    tree = sqlglot.parse_one(statement, read="athena")
+    assert [cte.alias for cte in tree.find_all(sqlglot.exp.CTE)] == ["access_log"]
+    assert "parse_datetime" in statement.lower()
