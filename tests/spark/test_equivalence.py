@@ -6,6 +6,7 @@ and the demo data (with Transfer Family and CloudTrail logs, so findings carry e
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from s3sleuth.pipeline import ingest as duckdb_ingest
 from s3sleuth.spark import SparkEngine
 from s3sleuth.spark import ingest as spark_ingest
 from s3sleuth.sql.run import query
-from tests.conftest import SAMPLES
+from tests.conftest import ACCESS_SAMPLES, SAMPLES
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -92,3 +93,26 @@ def test_spark_engine_reports_sql_errors(spark: SparkSession, stores: tuple[Path
 
     with pytest.raises(QueryError, match=r"athena → spark"):
         SparkEngine(spark, stores[0]).run("SELECT no_such_column FROM access_log")
+
+
+def test_a_large_file_is_read_in_ranges_with_the_same_line_numbers(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from s3sleuth.sources import LocalSource
+
+    module = importlib.import_module(
+        "s3sleuth.spark.ingest"
+    )  # the package's `ingest` is a function
+
+    source = tmp_path / "big.log"
+    source.write_bytes(b"".join(p.read_bytes() for p in ACCESS_SAMPLES[:3]) + b"not a log line\n")
+    monkeypatch.setattr(module, "RANGE_BYTES", 64 << 10)
+    ranges = list(module.line_ranges(LocalSource.from_path(source), module.RANGE_BYTES))
+    assert len(ranges) > 10
+    spark_ingest(spark, [str(source)], tmp_path / "spark")
+    duckdb_ingest([str(source)], tmp_path / "duckdb")
+    for table in ("access_log", "rejects"):
+        by_spark, by_duckdb = (
+            _table(f"SELECT * FROM {table} {ORDER}", tmp_path / s) for s in ("spark", "duckdb")
+        )
+        assert by_spark.num_rows > 0 and by_spark.equals(by_duckdb), table

@@ -91,10 +91,13 @@ class SourcePiece:
     lines: int
 
 
-def parse_source(chunks: Iterable[bytes], source: str) -> Iterator[SourcePiece]:
-    """Parse one source given as line-aligned chunks (see `read_chunks`), numbering its lines
-    from 1 across chunks. For engines that hand over a whole source at a time (Spark)."""
-    offset = 0
+def parse_source(
+    chunks: Iterable[bytes], source: str, first_line: int = 0
+) -> Iterator[SourcePiece]:
+    """Parse a source, or a range of it, given as line-aligned chunks (see `read_chunks`),
+    numbering lines from `first_line` + 1 across chunks. For engines that hand over a source
+    or a range at a time (Spark)."""
+    offset = first_line
     for chunk in chunks:
         parsed = parse(Block([Segment(0, data=chunk, length=len(chunk))], (source,), len(chunk)))
         rows = parsed.rows.drop_columns([SEGMENT])

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -23,7 +22,6 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 
@@ -34,6 +32,7 @@ from s3sleuth.parse.block import parse_source
 from s3sleuth.pipeline import BLOCK_BYTES, ingest_event_files, plan
 from s3sleuth.producer import admit, local_identity
 from s3sleuth.results import IngestResult, Progress
+from s3sleuth.sources import LocalSource
 from s3sleuth.sources.local import read_chunks
 from s3sleuth.store.catalog import write_catalog_file
 from s3sleuth.store.manifest import WHOLE, SourceEntry
@@ -44,58 +43,73 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 _GZIP_MAGIC = b"\x1f\x8b"
-# What each task reports per file; the driver builds the manifest entries from it.
+# What each task reports per piece of a source; the driver sums them into manifest entries.
 STATS = pa.schema(
     [
-        ("path", pa.string()),
+        ("name", pa.string()),
         ("lines", pa.int64()),
         ("rejected", pa.int64()),
         ("error", pa.string()),
     ]
 )
+STATS_DDL = "name string, lines long, rejected long, error string"
+# One work item: a byte range of a local file (read by the task), or a listed file's content.
+WORK_DDL = "name string, path string, offset long, length long, first_line long, content binary"
 FILES_PER_ARROW_BATCH = 16  # whole files travel to the Python worker: keep few in flight
+RANGE_BYTES = 64 << 20  # a large local file is cut into line-aligned ranges of about this
 
 
 def _is_uri(spec: str) -> bool:
     return "://" in spec
 
 
-def local_path(spark_path: str) -> str | None:
-    """The local path of a `file:` URI as Spark lists it, else None."""
-    parsed = urlparse(spark_path)
-    return unquote(parsed.path) if parsed.scheme == "file" else None
+def line_ranges(source: LocalSource, size: int = RANGE_BYTES) -> Iterator[tuple[int, int, int]]:
+    """(offset, length, lines before it) of line-aligned ranges of a plain file; a compressed
+    file is one range (it cannot be read from the middle)."""
+    if source.compressed or source.size <= size:
+        yield 0, source.size, 0
+        return
+    with open(source.path, "rb") as f:
+        offset = lines = 0
+        for chunk in read_chunks(f, size):
+            yield offset, len(chunk), lines
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
 
 
-def _decoded(data: bytes) -> bytes:
-    return gzip.decompress(data) if data[:2] == _GZIP_MAGIC else data
+def _read(row: dict[str, Any]) -> bytes:
+    if row["content"] is not None:
+        data: bytes = row["content"]
+    else:
+        with open(row["path"], "rb") as f:
+            f.seek(row["offset"])
+            data = f.read(row["length"])
+    return gzip.decompress(data) if row["offset"] == 0 and data[:2] == _GZIP_MAGIC else data
 
 
-def _parse_file(path: str, name: str, data: bytes, writer: BatchWriter) -> dict[str, Any]:
+def _parse_piece(row: dict[str, Any], writer: BatchWriter) -> dict[str, Any]:
+    name = row["name"]
     lines = rejected = 0
     try:
-        text = _decoded(data)
+        text = _read(row)
     except (EOFError, OSError, zlib.error) as err:
-        return {"path": path, "lines": 0, "rejected": 0, "error": f"not a readable gzip ({err})"}
-    for piece in parse_source(read_chunks(io.BytesIO(text), BLOCK_BYTES), name):
+        return {"name": name, "lines": 0, "rejected": 0, "error": f"not readable ({err})"}
+    chunks = read_chunks(io.BytesIO(text), BLOCK_BYTES)
+    for piece in parse_source(chunks, name, first_line=row["first_line"]):
         if piece.rows.num_rows:
             writer.add_grouped(piece.rows, piece.runs)
         for number, reason, raw in piece.rejects:
             writer.add_reject(name, number, reason, raw)
         lines += piece.lines
         rejected += len(piece.rejects)
-    return {"path": path, "lines": lines, "rejected": rejected, "error": None}
+    return {"name": name, "lines": lines, "rejected": rejected, "error": None}
 
 
 def parse_task(
-    batches: Iterator[pa.RecordBatch],
-    *,
-    root: str,
-    batch_id: str,
-    names: dict[str, str],
-    flush_rows: int,
+    batches: Iterator[pa.RecordBatch], *, root: str, batch_id: str, flush_rows: int
 ) -> Iterator[pa.RecordBatch]:
-    """One Spark task: parse its files, write their rows into the batch's staging directory,
-    and report per file. A retried task rewrites the same file names."""
+    """One Spark task: parse its work items, write their rows into the batch's staging
+    directory, and report per item. A retried task rewrites the same file names."""
     from pyspark import TaskContext
 
     context = TaskContext.get()
@@ -105,11 +119,8 @@ def parse_task(
     stats = []
     try:
         for batch in batches:
-            paths = batch.column("path").to_pylist()
-            for i, path in enumerate(paths):
-                data = batch.column("content")[i].as_py()
-                name = names.get(path) or local_path(path) or path
-                stats.append(_parse_file(path, name, data, writer))
+            for row in batch.to_pylist():
+                stats.append(_parse_piece(row, writer))
         writer.flush(wait=True)
     finally:
         writer.close()
@@ -157,8 +168,8 @@ def ingest(
             planned = plan([s for s in specs if not _is_uri(s)], target)
             kinds = [(source, kind_of(source, kind)) for source in planned]
             seen: set[str] = set()
-            todo: dict[str, SourceEntry] = {}  # Spark path -> entry to complete
-            names: dict[str, str] = {}
+            todo: dict[str, SourceEntry] = {}  # source name -> its entry, counts to fill in
+            local: list[LocalSource] = []
             for source, k in kinds:
                 if k != "access":
                     continue
@@ -166,25 +177,26 @@ def ingest(
                 if admission is None:
                     result.skipped += 1
                     continue
-                uri = source.path.resolve().as_uri()
-                names[uri] = names[f"file:{source.path.resolve()}"] = source.name
-                todo[uri] = SourceEntry(
+                local.append(source)
+                todo[source.name] = SourceEntry(
                     admission.identity, source.name, source.size, source.mtime_ns, 0, 0, 0
                 )
             uris = [s for s in specs if _is_uri(s)]
-            if uris:
-                for row in (
-                    _listing(spark, uris).select("path", "length", "modificationTime").collect()
-                ):
+            listed = _listing(spark, uris) if uris else None
+            admitted: list[str] = []
+            if listed is not None:
+                for row in listed.select("path", "length", "modificationTime").collect():
                     admission = admit(target, _uri_identity(row), WHOLE, seen)
                     if admission is None:
                         result.skipped += 1
                         continue
+                    admitted.append(row["path"])
                     todo[row["path"]] = SourceEntry(
                         admission.identity, row["path"], row["length"], None, 0, 0, 0
                     )
             if todo:
-                _run(spark, target, todo, names, result, flush_rows)
+                work = _work(spark, local, listed, admitted)
+                _run(spark, target, work, todo, result, flush_rows)
             ingest_event_files(
                 target, [(s, k) for s, k in kinds if k != "access"], result, progress
             )
@@ -195,29 +207,51 @@ def ingest(
     return result
 
 
+def _work(
+    spark: SparkSession, local: list[LocalSource], listed: DataFrame | None, admitted: list[str]
+) -> DataFrame:
+    """One row per work item: ranges of local files (tasks read them, so the path must be
+    visible to executors), and the admitted listed files with their content."""
+    from pyspark.sql import functions as F
+
+    rows = [
+        (s.name, str(s.path.resolve()), offset, length, first, None)
+        for s in local
+        for offset, length, first in line_ranges(s, RANGE_BYTES)
+    ]
+    parallelism = spark.sparkContext.defaultParallelism
+    work = spark.createDataFrame(rows, WORK_DDL)
+    work = work.repartition(max(1, min(len(rows), 4 * parallelism)))
+    if listed is not None and admitted:
+        files = listed.where(F.col("path").isin(admitted)).select(
+            F.col("path").alias("name"),
+            F.col("path"),
+            F.lit(0).cast("long").alias("offset"),
+            F.col("length"),
+            F.lit(0).cast("long").alias("first_line"),
+            F.col("content"),
+        )
+        work = work.unionByName(files)
+    return work
+
+
 def _run(
     spark: SparkSession,
     store: Store,
+    work: DataFrame,
     todo: dict[str, SourceEntry],
-    names: dict[str, str],
     result: IngestResult,
     flush_rows: int,
 ) -> None:
     batch = store.new_batch()
     task = partial(
-        parse_task,
-        root=str(store.root.resolve()),
-        batch_id=batch.id,
-        names=names,
-        flush_rows=flush_rows,
+        parse_task, root=str(store.root.resolve()), batch_id=batch.id, flush_rows=flush_rows
     )
     conf = "spark.sql.execution.arrow.maxRecordsPerBatch"
     before = spark.conf.get(conf)
     spark.conf.set(conf, str(FILES_PER_ARROW_BATCH))
     try:
-        files = _listing(spark, list(todo)).select("path", "content")
-        stats = files.mapInArrow(task, "path string, lines long, rejected long, error string")
-        rows = stats.collect()
+        stats = work.mapInArrow(task, STATS_DDL).collect()
     except BaseException:
         batch.discard()
         raise
@@ -226,29 +260,20 @@ def _run(
             spark.conf.unset(conf)
         else:
             spark.conf.set(conf, before)
-    by_path = {_normal(path): entry for path, entry in todo.items()}
-    entries = []
-    for row in rows:
-        entry = by_path.get(_normal(row["path"]))
-        if entry is None:
-            continue  # listed by Spark under a directory, but not admitted
+    lines: dict[str, int] = {}
+    rejected: dict[str, int] = {}
+    for row in stats:
         if row["error"]:
             batch.discard()
-            raise SourceError(f"{entry.source} is {row['error']}", hint="check or re-download it")
-        entry = replace(
-            entry,
-            lines=row["lines"],
-            parsed=row["lines"] - row["rejected"],
-            rejected=row["rejected"],
-        )
-        entries.append(entry)
+            raise SourceError(f"{row['name']} is {row['error']}", hint="check or re-download it")
+        lines[row["name"]] = lines.get(row["name"], 0) + row["lines"]
+        rejected[row["name"]] = rejected.get(row["name"], 0) + row["rejected"]
+    entries = []
+    for name, entry in todo.items():
+        n, bad = lines.get(name, 0), rejected.get(name, 0)
+        entries.append(replace(entry, lines=n, parsed=n - bad, rejected=bad))
         result.files += 1
-        result.lines += entry.lines
-        result.parsed += entry.parsed
-        result.rejected += entry.rejected
+        result.lines += n
+        result.parsed += n - bad
+        result.rejected += bad
     batch.commit(entries)
-
-
-def _normal(path: str) -> str:
-    local = local_path(path)
-    return os.path.abspath(local) if local is not None else path
