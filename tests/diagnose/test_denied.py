@@ -173,3 +173,18 @@ def test_cli_json_shape_and_explain(store: Path) -> None:
         env={**os.environ, "COLUMNS": "200"},
     ).stdout
     assert "Policy statement to grant" in explained and "Also check:" in explained
+
+
+def test_the_key_sample_is_the_first_keys_in_order(tmp_path: Path) -> None:
+    """With more denied keys than are shown, the sample is the smallest ones, so every engine
+    (and every run, whatever the thread order) shows the same."""
+    template = (HERE / "logs" / "denied.log").read_text().splitlines()[0]
+    key = template.split(" ")[8]
+    keys = [f"batch/file-{i:03d}.csv" for i in range(40)]
+    lines = [template.replace(f" {key} ", f" {k} ", 1).replace(key, k) for k in reversed(keys)]
+    source = tmp_path / "many.log"
+    source.write_text("\n".join(lines) + "\n")
+    ingest([str(source)], tmp_path / "store")
+    (finding,) = denied(tmp_path / "store")
+    assert finding.key_total == 40
+    assert finding.keys == keys[:20]

@@ -71,7 +71,7 @@ SELECT {group},
   count(*) AS count, min(time) AS first_seen, max(time) AS last_seen,
   array_agg(DISTINCT error_code) AS error_codes,
   count(DISTINCT key) AS key_total, min(key) AS key_min, max(key) AS key_max,
-  slice(array_agg(DISTINCT key), 1, {KEY_LIMIT + 1}) AS key_sample,
+  slice(array_sort(array_agg(DISTINCT key)), 1, {KEY_LIMIT + 1}) AS key_sample,
   bool_or(version_id IS NOT NULL OR request_query LIKE '%versionId=%') AS versioned,
   bool_or(authentication_type = 'QueryString') AS presigned,
   bool_or(network_path = 'private') AS via_private_network
