@@ -20,6 +20,7 @@ from s3sleuth.consumer import Consumer
 from s3sleuth.errors import S3SleuthError, UsageError
 from s3sleuth.events.detect import KINDS
 from s3sleuth.events.ingest import EventIngest, kind_of
+from s3sleuth.lean import worker_init
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import Block, Parsed, parse, warm_up
 from s3sleuth.producer import Admission, Commit, Producer, admit, local_identity
@@ -49,7 +50,7 @@ def _executor(workers: int, input_bytes: int) -> Executor:
     """Processes for big inputs (true parallelism), a thread for small ones (no start-up cost)."""
     if workers > 1 and input_bytes >= PROCESS_POOL_BYTES:
         pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=reuse_freed_memory
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init
         )
         for _ in range(workers):
             pool.submit(warm_up)  # workers import while the main process hashes and reads
@@ -150,7 +151,7 @@ def ingest(
     on_plan: Callable[[Sequence[Source]], None] | None = None,
     block_bytes: int = BLOCK_BYTES,
     commit_bytes: int = COMMIT_BYTES,
-    flush_rows: int = 250_000,
+    flush_rows: int = 150_000,  # with 2 workers' blocks in flight, peak memory stays < 1 GiB
     workers: int = WORKERS,
 ) -> IngestResult:
     """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`, `s3://BUCKET/PREFIX`)

@@ -32,3 +32,11 @@ def test_spark_ingest_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     result = s3sleuth("ingest", str(SAMPLES), "--engine", "spark", "--since", "1d")
     assert result.returncode == 2
     assert "--engine spark" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_uri_is_a_one_line_error(tmp_path: Path) -> None:
+    result = s3sleuth(
+        "ingest", f"file://{tmp_path}/nowhere", "--engine", "spark", "--store", str(tmp_path / "s")
+    )
+    assert result.returncode == 2
+    assert "Spark cannot list the sources" in result.stderr and "Traceback" not in result.stderr

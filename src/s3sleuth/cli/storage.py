@@ -118,6 +118,9 @@ def ingest_command(
             result = spark_ingest(session(), list(sources), store, kind=kind)
             _report(result, fmt)
             return
+        from s3sleuth.lean import without_pandas
+
+        without_pandas()  # this process only parses and stores: skip PyArrow's pandas import
         bar = _Bar(enabled=not quiet)
         try:
             from datetime import timedelta

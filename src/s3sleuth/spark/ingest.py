@@ -1,8 +1,9 @@
 """Ingest on Spark: the same parse, written in the same store layout, by Spark tasks.
 
-Spark lists and reads the log files (`binaryFile`, so `s3a://`, `hdfs://` and local paths all
-work, and bytes reach the parser unchanged). Each task parses whole files with the same code
-as the local engine (`parse.block.parse_source`) and writes its rows with the same
+Local files are cut into line-aligned byte ranges that the tasks read themselves; URIs
+(`s3a://`, `hdfs://`) are listed and read by Spark (`binaryFile`, so bytes reach the parser
+unchanged). Each task parses its ranges and files with the same code as the local engine
+(`parse.block.parse_source`) and writes its rows with the same
 `BatchWriter` into the store's staging directory; the driver then commits the batch through
 the same manifest. So re-runs skip what is in, a failed job leaves nothing visible, and the
 store reads the same from either engine.
@@ -18,6 +19,7 @@ import io
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -128,17 +130,69 @@ def parse_task(
 
 
 def _listing(spark: SparkSession, paths: list[str]) -> DataFrame:
-    return (
-        spark.read.format("binaryFile")
-        .option("recursiveFileLookup", "true")
-        .option("ignoreMissingFiles", "false")
-        .load(paths)
-    )
+    with _listing_errors():
+        return (
+            spark.read.format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .option("ignoreMissingFiles", "false")
+            .load(paths)
+        )
 
 
 def _uri_identity(row: Any) -> str:
     # Remote files are not read by the driver: path, size and modification time name them.
     return f"{row['path']}|{row['length']}|{row['modificationTime'].isoformat()}"
+
+
+def _admit(
+    store: Store,
+    local: list[LocalSource],
+    listed: DataFrame | None,
+    todo: dict[str, SourceEntry],
+    result: IngestResult,
+) -> tuple[list[LocalSource], list[str]]:
+    """The local sources and listed paths not yet in the store; their entries go in `todo`."""
+    seen: set[str] = set()
+    admitted_local: list[LocalSource] = []
+    for source in local:
+        admission = admit(store, local_identity(store, source), WHOLE, seen)
+        if admission is None:
+            result.skipped += 1
+            continue
+        admitted_local.append(source)
+        todo[source.name] = SourceEntry(
+            admission.identity, source.name, source.size, source.mtime_ns, 0, 0, 0
+        )
+    admitted: list[str] = []
+    for row in _listed(listed):
+        admission = admit(store, _uri_identity(row), WHOLE, seen)
+        if admission is None:
+            result.skipped += 1
+            continue
+        admitted.append(row["path"])
+        todo[row["path"]] = SourceEntry(
+            admission.identity, row["path"], row["length"], None, 0, 0, 0
+        )
+    return admitted_local, admitted
+
+
+def _listed(listed: DataFrame | None) -> list[Any]:
+    if listed is None:
+        return []
+    with _listing_errors():
+        return listed.select("path", "length", "modificationTime").collect()
+
+
+@contextmanager
+def _listing_errors() -> Iterator[None]:
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except PySparkException as err:
+        first = str(err).strip().splitlines()[0]
+        hint = "check the URIs (s3a:// needs hadoop-aws)"
+        raise SourceError(f"Spark cannot list the sources: {first}", hint=hint) from None
 
 
 def ingest(
@@ -167,33 +221,11 @@ def ingest(
             target.recover()
             planned = plan([s for s in specs if not _is_uri(s)], target)
             kinds = [(source, kind_of(source, kind)) for source in planned]
-            seen: set[str] = set()
             todo: dict[str, SourceEntry] = {}  # source name -> its entry, counts to fill in
-            local: list[LocalSource] = []
-            for source, k in kinds:
-                if k != "access":
-                    continue
-                admission = admit(target, local_identity(target, source), WHOLE, seen)
-                if admission is None:
-                    result.skipped += 1
-                    continue
-                local.append(source)
-                todo[source.name] = SourceEntry(
-                    admission.identity, source.name, source.size, source.mtime_ns, 0, 0, 0
-                )
+            local = [source for source, k in kinds if k == "access"]
             uris = [s for s in specs if _is_uri(s)]
             listed = _listing(spark, uris) if uris else None
-            admitted: list[str] = []
-            if listed is not None:
-                for row in listed.select("path", "length", "modificationTime").collect():
-                    admission = admit(target, _uri_identity(row), WHOLE, seen)
-                    if admission is None:
-                        result.skipped += 1
-                        continue
-                    admitted.append(row["path"])
-                    todo[row["path"]] = SourceEntry(
-                        admission.identity, row["path"], row["length"], None, 0, 0, 0
-                    )
+            local, admitted = _admit(target, local, listed, todo, result)
             if todo:
                 work = _work(spark, local, listed, admitted)
                 _run(spark, target, work, todo, result, flush_rows)
