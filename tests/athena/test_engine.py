@@ -23,8 +23,7 @@ from s3sleuth.athena.engine import AthenaEngine, AthenaOptions
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import denied
 from s3sleuth.errors import QueryError
-from tests.conftest import s3sleuth
-from tests.sources.conftest import CREDENTIALS
+from tests.conftest import s3sleuth, use_test_credentials
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +37,7 @@ def endpoint() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_test_credentials(monkeypatch)
 
 
 def queue(endpoint: str, columns: list[tuple[str, str]], rows: list[list[str | None]]) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from s3sleuth import synth
 from s3sleuth.parse.render import render_line
+from tests.conftest import use_test_credentials
 from tests.sources.s3server import S3Server
 
 START = datetime(2024, 3, 1, tzinfo=UTC)
@@ -19,14 +20,6 @@ DAYS = 6
 PER_DAY = 8  # log objects per day and source
 LINES = 12  # lines per object
 ACCOUNTS = ("111122223333", "444455556666")
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": "/nonexistent",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
 
 
 def log_object(rng: random.Random, bucket: str, delivered: datetime) -> bytes:
@@ -51,9 +44,7 @@ def s3() -> Iterator[S3Server]:
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_test_credentials(monkeypatch)
 
 
 def client(endpoint: str) -> Any:

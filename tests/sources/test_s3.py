@@ -19,10 +19,9 @@ from s3sleuth import ingest, query, synth
 from s3sleuth.errors import SourceError
 from s3sleuth.parse.render import render_line
 from s3sleuth.sources.s3 import Range, S3Location, S3Options, S3Reader, key_time
-from tests.conftest import s3sleuth
+from tests.conftest import CREDENTIALS, s3sleuth
 from tests.sources.conftest import (
     ACCOUNTS,
-    CREDENTIALS,
     DAYS,
     LINES,
     PER_DAY,
