@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from s3sleuth.parse.block import SEGMENT, Parsed
-from s3sleuth.producer import Admission, Commit
+from s3sleuth.producer import PENDING, Admission, Commit, Producer, confirm
 from s3sleuth.results import IngestResult, Progress
 from s3sleuth.store.coverage import keep
 from s3sleuth.store.manifest import SourceEntry
@@ -23,10 +23,12 @@ class Consumer:
         result: IngestResult,
         progress: Progress | None,
         flush_rows: int,
-        admitted: dict[str, Admission],
+        producer: Producer,
+        committed: set[str] | None = None,
     ) -> None:
         self.store, self.result, self.progress = store, result, progress
-        self.flush_rows, self.admitted = flush_rows, admitted
+        self.flush_rows, self.producer, self.admitted = flush_rows, producer, producer.admitted
+        self.committed = committed if committed is not None else set()  # sources, by name
         self.outside: dict[str, int] = {}
         self.batch: StagedBatch | None = None
         self.writer: BatchWriter | None = None
@@ -86,8 +88,12 @@ class Consumer:
         if not barrier.sources:
             return
         writer = self._writer()
+        confirmed = [  # before anything is counted: LateDuplicate leaves the result as it was
+            (source, self._confirmed(source.name, admission))
+            for source, admission in barrier.sources
+        ]
         entries = []
-        for source, admission in barrier.sources:
+        for source, admission in confirmed:
             lines = self.lines.pop(source.name, 0)
             rejected = self.rejected.pop(source.name, 0)
             outside = self.outside.pop(source.name, 0)
@@ -116,7 +122,13 @@ class Consumer:
             self.progress(0, sources=len(barrier.sources))
         assert self.batch is not None
         self.batch.commit(entries)
+        self.committed.update(entry.source for entry in entries)
         self.batch, self.writer = None, None
+
+    def _confirmed(self, name: str, admission: Admission) -> Admission:
+        if admission.identity != PENDING:
+            return admission
+        return confirm(self.store, name, self.producer.pending.pop(name), self.producer.seen)
 
     def abandon(self) -> None:
         if self.writer is not None and self.batch is not None:

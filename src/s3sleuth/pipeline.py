@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from s3sleuth.consumer import Consumer
@@ -23,7 +24,14 @@ from s3sleuth.events.ingest import EventIngest, kind_of
 from s3sleuth.lean import worker_init
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import Block, Parsed, parse, warm_up
-from s3sleuth.producer import Admission, Commit, Producer, admit, local_identity
+from s3sleuth.producer import (
+    Admission,
+    Commit,
+    LateDuplicate,
+    Producer,
+    admit,
+    local_identity,
+)
 from s3sleuth.results import IngestResult, Progress, Source
 from s3sleuth.sources import LocalSource, resolve_all
 from s3sleuth.sources.s3 import (
@@ -139,6 +147,53 @@ def _plan_s3(
     return objects, admitted, Prefetcher(reader, todo, options.pool)
 
 
+def _access_logs(
+    store: Store,
+    result: IngestResult,
+    progress: Progress | None,
+    wanted: Interval,
+    sources: list[Source],
+    fetcher: Prefetcher | None,
+    admitted: dict[str, Admission],
+    committed: set[str],
+    *,
+    hash_first: bool,
+    block_bytes: int,
+    commit_bytes: int,
+    flush_rows: int,
+    workers: int,
+) -> None:
+    """Parse and store the access logs: producer -> worker processes -> consumer, in order."""
+    hasher = None if hash_first else ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-hash")
+    producer = Producer(
+        store,
+        sources,
+        result,
+        progress,
+        block_bytes,
+        commit_bytes,
+        wanted,
+        iter(fetcher) if fetcher is not None else None,
+        admitted,
+        hasher,
+        committed,
+    )
+    consumer = Consumer(store, result, progress, flush_rows, producer, committed)
+    try:
+        with _executor(workers, sum(s.size for s in sources)) as pool:
+            for item in _ordered(parse, iter(producer), pool, lookahead=2 * workers):
+                if isinstance(item, Commit):
+                    consumer.commit(item)
+                else:
+                    consumer.write(item)
+    except BaseException:
+        consumer.abandon()
+        raise
+    finally:
+        if hasher is not None:
+            hasher.shutdown(cancel_futures=True)
+
+
 def ingest(
     specs: Sequence[str],
     store: str | Path | None = None,
@@ -184,33 +239,29 @@ def ingest(
             if on_plan is not None:
                 on_plan([*planned, *objects])
             kinds = [(source, kind_of(source, kind)) for source in planned]
-            sources: list[Source] = [source for source, k in kinds if k == "access"]
-            sources += objects
-            producer = Producer(
+            local: list[Source] = [source for source, k in kinds if k == "access"]
+            run = partial(
+                _access_logs,
                 target,
-                sources,
                 result,
                 progress,
-                block_bytes,
-                commit_bytes,
                 wanted,
-                iter(fetcher) if fetcher is not None else None,
-                admitted,
+                block_bytes=block_bytes,
+                commit_bytes=commit_bytes,
+                flush_rows=flush_rows,
+                workers=workers,
             )
-            consumer = Consumer(target, result, progress, flush_rows, producer.admitted)
+            committed: set[str] = set()
             try:
-                with _executor(workers, sum(s.size for s in sources)) as pool:
-                    for item in _ordered(parse, iter(producer), pool, lookahead=2 * workers):
-                        if isinstance(item, Commit):
-                            consumer.commit(item)
-                        else:
-                            consumer.write(item)
+                try:
+                    run([*local, *objects], fetcher, admitted, committed, hash_first=False)
+                except LateDuplicate:
+                    # Redo what was not committed, hashing first; what was is now skipped.
+                    objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
+                    run([*local, *objects], fetcher, admitted, committed, hash_first=True)
                 ingest_event_files(
                     target, [(s, k) for s, k in kinds if k != "access"], result, progress
                 )
-            except BaseException:
-                consumer.abandon()
-                raise
             finally:
                 for source in planned:
                     if source.name == "<stdin>":

@@ -1,7 +1,11 @@
 """Reading sources in order into parse blocks, with commit barriers between whole sources.
 
-Local files are hashed as they come; log objects arrive admitted and fetched, in order. A
-source is admitted when the store does not yet hold its records for the wanted window.
+A source is admitted when the store does not yet hold its records for the wanted window. Log
+objects arrive admitted and fetched, in order. A local file is named by its content hash:
+when no earlier ingest recorded it, it is hashed on a thread while its blocks are parsed
+(hashing a large file first would leave the workers idle), admitted on trust, and confirmed
+at the commit (see `confirm`); the rare file found then to be in the store already makes the
+ingest redo the uncommitted batch with hashing first.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import io
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
 from s3sleuth.errors import SourceError
@@ -91,6 +96,21 @@ def admit(store: Store, identity: str, wanted: Interval, seen: set[str]) -> Admi
     return Admission(identity, wanted, tuple(stored or ()))
 
 
+PENDING = "pending:"  # the identity of a source admitted on trust while it is hashed
+
+
+class LateDuplicate(Exception):
+    """A source admitted on trust turned out, once hashed, to be in the store already."""
+
+
+def confirm(store: Store, name: str, identity: Future[str], seen: set[str]) -> Admission:
+    """The admission of a source admitted on trust, now that its hash is known."""
+    admission = admit(store, identity.result(), WHOLE, seen)
+    if admission is None or admission.stored:
+        raise LateDuplicate(name)
+    return admission
+
+
 def _s3_segments(data: bytes, index: int, block_bytes: int) -> Iterator[Segment]:
     for chunk in read_chunks(io.BytesIO(data), block_bytes):
         yield Segment(index, data=chunk, length=len(chunk))
@@ -114,15 +134,25 @@ class Producer:
         wanted: Interval = WHOLE,
         fetched: Iterator[tuple[S3Object, bytes | SourceError]] | None = None,
         admitted: dict[str, Admission] | None = None,
+        hasher: Executor | None = None,
+        already: set[str] | None = None,
     ) -> None:
         self.store, self.sources, self.result = store, sources, result
         self.progress, self.block_bytes, self.commit_bytes = progress, block_bytes, commit_bytes
         self.wanted, self.fetched = wanted, fetched
         self.admitted: dict[str, Admission] = admitted or {}
         self.seen: set[str] = set()
+        self.hasher = hasher if self.wanted == WHOLE else None  # windows need the hash first
+        self.pending: dict[str, Future[str]] = {}  # hashes of sources admitted on trust
+        self.already = already or set()  # committed by an earlier attempt of this ingest
 
     def _admit(self, source: LocalSource) -> Admission | None:
-        identity = local_identity(self.store, source)
+        known = self.store.manifest.identity_at(source.name, source.size, source.mtime_ns)
+        if known is None and self.hasher is not None:
+            self.pending[source.name] = self.hasher.submit(source.content_hash)
+            self.admitted[source.name] = Admission(PENDING)
+            return self.admitted[source.name]
+        identity = known or source.content_hash()
         admission = admit(self.store, identity, self.wanted, self.seen)
         if admission is not None:
             self.admitted[source.name] = admission
@@ -160,7 +190,7 @@ class Producer:
             )
             pieces = None if admission is None else self._pieces(source, len(names))
             if admission is None or pieces is None:
-                self.result.skipped += admission is None
+                self.result.skipped += admission is None and source.name not in self.already
                 if self.progress is not None:
                     self.progress(source.size, sources=1)
                 continue

@@ -44,6 +44,36 @@ def test_the_same_content_at_another_path_adds_nothing(store: Path, tmp_path: Pa
     assert (result.files, result.skipped) == (0, 1)
 
 
+def test_a_duplicate_found_once_hashed_redoes_the_batch_without_it(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New files are parsed while they are hashed; when two turn out to hold the same content,
+    the uncommitted batch is redone with hashing first, and the copy is skipped."""
+    import s3sleuth.consumer as consumer
+
+    late: list[str] = []
+    real_confirm = consumer.confirm
+
+    def spying_confirm(*args: object, **kwargs: object) -> object:
+        try:
+            return real_confirm(*args, **kwargs)  # type: ignore[arg-type]
+        except Exception as err:
+            late.append(type(err).__name__)
+            raise
+
+    monkeypatch.setattr(consumer, "confirm", spying_confirm)
+    first, other = ACCESS_SAMPLES[0], ACCESS_SAMPLES[1]
+    copy = tmp_path / "copy" / first.name
+    copy.parent.mkdir()
+    shutil.copy(first, copy)
+    result = ingest([str(first), str(other), str(copy)], store, commit_bytes=1)
+    assert late == ["LateDuplicate"]
+    assert (result.files, result.skipped) == (2, 1)  # the commit of `first` is not redone
+    lines = sum(len(p.read_bytes().splitlines()) for p in (first, other))
+    assert result.lines == result.parsed == lines == count(store)
+    assert count(store, "SELECT count(DISTINCT source_file) FROM access_log") == 2
+
+
 def test_gzip_directory_and_glob_sources_give_the_same_rows(store: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     (logs / ".hidden").mkdir(parents=True)
