@@ -165,6 +165,7 @@ def _access_logs(
 ) -> None:
     """Parse and store the access logs: producer -> worker processes -> consumer, in order."""
     hasher = None if hash_first else ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-hash")
+    fetched = iter(fetcher) if fetcher is not None else None
     producer = Producer(
         store,
         sources,
@@ -173,7 +174,7 @@ def _access_logs(
         block_bytes,
         commit_bytes,
         wanted,
-        iter(fetcher) if fetcher is not None else None,
+        fetched,
         admitted,
         hasher,
         committed,
@@ -192,6 +193,8 @@ def _access_logs(
     finally:
         if hasher is not None:
             hasher.shutdown(cancel_futures=True)
+        if fetched is not None:
+            fetched.close()  # stop fetching now, not when the generator is collected
 
 
 def ingest(

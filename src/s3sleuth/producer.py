@@ -43,11 +43,7 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
                 for chunk in read_chunks(stream, block_bytes):
                     yield Segment(index, data=chunk, length=len(chunk))
         except (EOFError, OSError, zlib.error) as err:  # truncated or corrupt gzip
-            raise SourceError(
-                f"{source.name} is not a readable gzip file ({err})",
-                hint="check or re-download it",
-                source=source.name,
-            ) from None
+            raise source.unreadable(err) from None
         return
     with open(source.path, "rb") as f:
         start = 0

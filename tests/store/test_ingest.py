@@ -221,3 +221,12 @@ def test_arbitrary_bytes_never_crash_ingest(tmp_path: Path, data: list[bytes]) -
             rows = count(Path(tmp) / "store")
             rejects = count(Path(tmp) / "store", "SELECT count(*) FROM rejects")
             assert (rows, rejects) == (result.parsed, result.rejected)
+
+
+def test_a_gzip_header_alone_is_a_clear_error(store: Path, tmp_path: Path) -> None:
+    """Found by the fuzz test: the kind detection met the broken gzip first, with another
+    message than the parser's."""
+    path = tmp_path / "broken.log.gz"
+    path.write_bytes(b"\x1f\x8b")
+    with pytest.raises(SourceError, match="is not a readable gzip file"):
+        ingest([str(path)], store)

@@ -105,7 +105,6 @@ def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
         **options: Any,
     ) -> None:
         with _errors(obj["debug"]):
-            from s3sleuth.athena.engine import AthenaOptions
             from s3sleuth.diagnose.window import Window
             from s3sleuth.sql.engine import open_engine
 
@@ -124,17 +123,21 @@ def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
                 from s3sleuth.pipeline import ingest
 
                 click.echo(_ingest_summary(ingest(list(sources), store)), err=True)
-            athena = AthenaOptions(
-                database,
-                table,
-                workgroup,
-                output_location,
-                table_format,
-                profile,
-                region,
-                endpoint_url,
-            )
-            target = open_engine(engine, store, athena if engine == "athena" else None)
+            athena = None
+            if engine == "athena":
+                from s3sleuth.athena.engine import AthenaOptions
+
+                athena = AthenaOptions(
+                    database,
+                    table,
+                    workgroup,
+                    output_location,
+                    table_format,
+                    profile,
+                    region,
+                    endpoint_url,
+                )
+            target = open_engine(engine, store, athena)
             func(Diagnosis(target, window, fmt), **options)
 
     wrapped: Callable[..., None] = click.pass_obj(command)

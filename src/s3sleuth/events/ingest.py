@@ -15,7 +15,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from s3sleuth.errors import SourceError
 from s3sleuth.events.cloudtrail import parse_cloudtrail
 from s3sleuth.events.detect import HEAD_BYTES, detect
 from s3sleuth.events.tables import SCHEMAS, TIME_COLUMN
@@ -37,9 +36,7 @@ def _read(source: LocalSource, limit: int = -1) -> bytes:
         with source.open() as stream:
             return stream.read(limit)
     except (EOFError, OSError, zlib.error) as err:
-        raise SourceError(
-            f"{source.name} is not readable ({err})", hint="check or re-download it"
-        ) from None
+        raise source.unreadable(err) from None
 
 
 def kind_of(source: LocalSource, forced: str) -> str:

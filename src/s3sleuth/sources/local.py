@@ -44,6 +44,13 @@ class LocalSource:
             return gzip.open(self.path, "rb")  # type: ignore[return-value]
         return open(self.path, "rb")
 
+    def unreadable(self, err: BaseException) -> SourceError:
+        """The error for a file that cannot be read through (a truncated or corrupt gzip)."""
+        what = "a readable gzip file" if self.compressed else "readable"
+        return SourceError(
+            f"{self.name} is not {what} ({err})", hint="check or re-download it", source=self.name
+        )
+
     def content_hash(self) -> str:
         """sha256 of the bytes as stored: the identity that makes re-ingest a no-op."""
         digest = hashlib.sha256()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -349,7 +349,7 @@ class Prefetcher:
         self.ahead = max(2, pool * 2)
         self.executor = ThreadPoolExecutor(max(1, pool), thread_name_prefix="s3sleuth-fetch")
 
-    def __iter__(self) -> Iterator[tuple[S3Object, bytes | SourceError]]:
+    def __iter__(self) -> Generator[tuple[S3Object, bytes | SourceError], None, None]:
         from collections import deque
         from concurrent.futures import Future
 
