@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from s3sleuth.errors import MissingExtraError, S3SleuthError
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 MASTER_ENV = "S3SLEUTH_SPARK_MASTER"
+JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 # Settings the engine relies on: UTC timestamps, as in the DuckDB engine; no web UI.
 CONFIG = {
@@ -43,6 +46,8 @@ def session(master: str | None = None) -> SparkSession:
     builder = SparkSession.builder.appName("s3sleuth")
     for key, value in CONFIG.items():
         builder = builder.config(key, value)
+    if not SparkConf().contains(JAVA_OPTIONS):  # quiet start-up, unless told otherwise
+        builder = builder.config(JAVA_OPTIONS, f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
     chosen = master or os.environ.get(MASTER_ENV)
     if chosen or not SparkConf().contains("spark.master"):
         builder = builder.master(chosen or "local[*]")
