@@ -21,13 +21,9 @@ from pathlib import Path
 import duckdb
 
 from s3sleuth import synth
+from s3sleuth.athena.ddl import AWS_DOCUMENTED_REGEX
 
 DATA = Path(__file__).parent / "data"
-ATHENA_REGEX = (
-    r'([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) '
-    r'([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) '
-    r"([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$"
-)
 
 
 def generate(lines: int, files: int) -> tuple[Path, Path]:
@@ -74,7 +70,7 @@ def baseline(path: Path) -> float:
     con.execute(
         f"CREATE TABLE t AS SELECT {typed} FROM "
         f"(SELECT regexp_extract(line, ?, ?) AS r FROM {source})",
-        [ATHENA_REGEX, names],
+        [AWS_DOCUMENTED_REGEX, names],
     )
     elapsed = time.perf_counter() - started
     con.close()

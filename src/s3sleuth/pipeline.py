@@ -19,8 +19,7 @@ from pathlib import Path
 
 from s3sleuth.consumer import Consumer
 from s3sleuth.errors import S3SleuthError, UsageError
-from s3sleuth.events.detect import KINDS
-from s3sleuth.events.ingest import EventIngest, kind_of
+from s3sleuth.events.ingest import EventIngest, check_kind, kind_of
 from s3sleuth.lean import worker_init
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import Block, Parsed, parse, warm_up
@@ -221,10 +220,7 @@ def ingest(
     remembers the window, so a later ingest with another window adds just what is new.
     Objects that cannot be fetched are listed in `result.failed`; everything else is ingested.
     """
-    if kind not in ("auto", *KINDS):
-        raise UsageError(
-            f"unknown log type {kind!r}", hint=f"use auto or one of {', '.join(KINDS)}"
-        )
+    check_kind(kind)
     if any(spec.startswith("s3://") for spec in specs) and kind not in ("auto", "access"):
         raise UsageError(
             "s3:// sources are read as access logs", hint="leave out --type, or use --type access"

@@ -32,6 +32,14 @@ from tests.sources.conftest import (
 from tests.sources.s3server import Fault, S3Server
 
 
+def ingest_command(
+    store: Path, endpoint: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`s3sleuth ingest s3://logs/simple/` against the test server, as a user runs it."""
+    return s3sleuth("ingest", "s3://logs/simple/", "--store", str(store), "--endpoint-url",
+                    endpoint, env=env)  # fmt: skip
+
+
 def options(s3: S3Server, **kw: Any) -> S3Options:
     return S3Options(endpoint_url=s3.endpoint, region="us-east-1", **kw)
 
@@ -149,15 +157,7 @@ def test_an_object_that_keeps_failing_is_named_and_the_rest_ingested(
     bad = sorted(log_bucket["simple"])[5]
     s3.proxy.faults.append(Fault("GET", bad, "500", times=-1))
     env = {**os.environ, **CREDENTIALS}
-    run = s3sleuth(
-        "ingest",
-        "s3://logs/simple/",
-        "--store",
-        str(tmp_path / "s"),
-        "--endpoint-url",
-        s3.endpoint,
-        env=env,
-    )
+    run = ingest_command(tmp_path / "s", s3.endpoint, env)
     assert run.returncode == 1, run.stderr
     assert f"s3://logs/{bad}" in run.stderr and "Traceback" not in run.stderr
     assert rows(tmp_path / "s") == (DAYS * PER_DAY - 1) * LINES
@@ -244,15 +244,7 @@ def test_missing_credentials(s3: S3Server, tmp_path: Path, monkeypatch: pytest.M
         for k, v in os.environ.items()
         if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")
     }
-    run = s3sleuth(
-        "ingest",
-        "s3://logs/simple/",
-        "--store",
-        str(tmp_path / "s"),
-        "--endpoint-url",
-        s3.endpoint,
-        env=env,
-    )
+    run = ingest_command(tmp_path / "s", s3.endpoint, env)
     assert run.returncode == 2
     assert run.stderr.startswith("error: no usable AWS credentials") and "--profile" in run.stderr
 

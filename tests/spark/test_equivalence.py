@@ -116,3 +116,16 @@ def test_a_large_file_is_read_in_ranges_with_the_same_line_numbers(
             _table(f"SELECT * FROM {table} {ORDER}", tmp_path / s) for s in ("spark", "duckdb")
         )
         assert by_spark.num_rows > 0 and by_spark.equals(by_duckdb), table
+
+
+def test_a_broken_gzip_is_the_same_one_line_error(spark: SparkSession, tmp_path: Path) -> None:
+    from s3sleuth.errors import SourceError
+
+    broken = tmp_path / "broken.log.gz"
+    broken.write_bytes(b"\x1f\x8b\x08" + b"\x00" * 20)
+    # --type access: past the kind detection (which reads the head), to the parse itself
+    with pytest.raises(SourceError, match=r"broken\.log\.gz is not a readable gzip file"):
+        spark_ingest(spark, [str(broken)], tmp_path / "spark", kind="access")
+    with pytest.raises(SourceError, match=r"broken\.log\.gz is not a readable gzip file"):
+        duckdb_ingest([str(broken)], tmp_path / "duckdb", kind="access")
+    assert not list((tmp_path / "spark").rglob("*.parquet"))  # nothing of the batch is visible

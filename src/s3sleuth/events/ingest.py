@@ -15,8 +15,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from s3sleuth.errors import UsageError
 from s3sleuth.events.cloudtrail import parse_cloudtrail
-from s3sleuth.events.detect import HEAD_BYTES, detect
+from s3sleuth.events.detect import HEAD_BYTES, KINDS, detect
 from s3sleuth.events.tables import SCHEMAS, TIME_COLUMN
 from s3sleuth.events.transfer import parse_transfer
 from s3sleuth.schema import REJECT_SCHEMA
@@ -37,6 +38,14 @@ def _read(source: LocalSource, limit: int = -1) -> bytes:
             return stream.read(limit)
     except (EOFError, OSError, zlib.error) as err:
         raise source.unreadable(err) from None
+
+
+def check_kind(kind: str) -> None:
+    """`ingest --type`: auto, or one of KINDS."""
+    if kind not in ("auto", *KINDS):
+        raise UsageError(
+            f"unknown log type {kind!r}", hint=f"use auto or one of {', '.join(KINDS)}"
+        )
 
 
 def kind_of(source: LocalSource, forced: str) -> str:

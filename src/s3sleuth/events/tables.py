@@ -83,3 +83,14 @@ EVENT_TABLES: dict[str, dict[str, str]] = {
 }
 TIME_COLUMN = {"transfer_events": "time", "cloudtrail_events": "event_time"}
 SCHEMAS = {name: arrow_schema(columns) for name, columns in EVENT_TABLES.items()}
+
+
+def unique_events_sql(table: str) -> str:
+    """Athena SQL: each event of `{table}_stored` (every copy as ingested) once, by event_id.
+    The same event can come in two files, e.g. overlapping log exports."""
+    cols = ", ".join(f'"{c}"' for c in EVENT_TABLES[table])
+    return (
+        f"SELECT {cols} FROM (SELECT *, row_number() OVER (PARTITION BY event_id "
+        f"ORDER BY source_file, source_line) AS copy_rank FROM {table}_stored) AS copies "
+        "WHERE copy_rank = 1"
+    )

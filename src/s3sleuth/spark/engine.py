@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from s3sleuth.enrich import enrichment_sql
 from s3sleuth.errors import QueryError
-from s3sleuth.events.tables import EVENT_TABLES
+from s3sleuth.events.tables import EVENT_TABLES, unique_events_sql
 from s3sleuth.schema import ACCESS_LOG_SCHEMA, REJECT_SCHEMA, arrow_schema
 from s3sleuth.spark.schema import spark_schema
 from s3sleuth.sql.translate import translate
@@ -24,16 +24,6 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "rejects": REJECT_SCHEMA,
     **{name: arrow_schema(cols) for name, cols in EVENT_TABLES.items()},
 }
-
-
-def _dedupe_sql(table: str) -> str:
-    """Athena SQL: each event once, as in the DuckDB catalog."""
-    cols = ", ".join(f'"{c}"' for c in EVENT_TABLES[table])
-    return (
-        f"SELECT {cols} FROM (SELECT *, row_number() OVER (PARTITION BY event_id "
-        f"ORDER BY source_file, source_line) AS row_rank__ FROM {table}_stored) "
-        "WHERE row_rank__ = 1"
-    )
 
 
 class SparkEngine:
@@ -72,7 +62,7 @@ class SparkEngine:
         self._table("rejects").createOrReplaceTempView("rejects")
         for table in EVENT_TABLES:
             self._table(table).createOrReplaceTempView(f"{table}_stored")
-            (sql,) = translate(_dedupe_sql(table), target="spark")
+            (sql,) = translate(unique_events_sql(table), target="spark")
             self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {table} AS {sql}")
 
     def run(self, sql: str) -> pa.Table:

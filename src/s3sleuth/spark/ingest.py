@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from s3sleuth.errors import SourceError, UsageError
-from s3sleuth.events.detect import KINDS
-from s3sleuth.events.ingest import kind_of
+from s3sleuth.events.ingest import check_kind, kind_of
 from s3sleuth.parse.block import parse_source
 from s3sleuth.pipeline import BLOCK_BYTES, ingest_event_files, plan
 from s3sleuth.producer import admit, local_identity
 from s3sleuth.results import IngestResult, Progress
 from s3sleuth.sources import LocalSource
 from s3sleuth.sources.local import read_chunks
+from s3sleuth.spark.schema import spark_schema
 from s3sleuth.store.catalog import write_catalog_file
 from s3sleuth.store.manifest import WHOLE, SourceEntry
 from s3sleuth.store.store import StagedBatch, Store
@@ -54,9 +54,17 @@ STATS = pa.schema(
         ("error", pa.string()),
     ]
 )
-STATS_DDL = "name string, lines long, rejected long, error string"
 # One work item: a byte range of a local file (read by the task), or a listed file's content.
-WORK_DDL = "name string, path string, offset long, length long, first_line long, content binary"
+WORK = pa.schema(
+    [
+        ("name", pa.string()),
+        ("path", pa.string()),
+        ("offset", pa.int64()),
+        ("length", pa.int64()),
+        ("first_line", pa.int64()),
+        ("content", pa.binary()),
+    ]
+)
 FILES_PER_ARROW_BATCH = 16  # whole files travel to the Python worker: keep few in flight
 RANGE_BYTES = 64 << 20  # a large local file is cut into line-aligned ranges of about this
 
@@ -79,23 +87,28 @@ def line_ranges(source: LocalSource, size: int = RANGE_BYTES) -> Iterator[tuple[
             lines += chunk.count(b"\n")
 
 
-def _read(row: dict[str, Any]) -> bytes:
+def _raw(row: dict[str, Any]) -> bytes:
     if row["content"] is not None:
         data: bytes = row["content"]
-    else:
-        with open(row["path"], "rb") as f:
-            f.seek(row["offset"])
-            data = f.read(row["length"])
-    return gzip.decompress(data) if row["offset"] == 0 and data[:2] == _GZIP_MAGIC else data
+        return data
+    with open(row["path"], "rb") as f:
+        f.seek(row["offset"])
+        return f.read(row["length"])
 
 
 def _parse_piece(row: dict[str, Any], writer: BatchWriter) -> dict[str, Any]:
     name = row["name"]
     lines = rejected = 0
     try:
-        text = _read(row)
-    except (EOFError, OSError, zlib.error) as err:
+        text = _raw(row)
+    except OSError as err:
         return {"name": name, "lines": 0, "rejected": 0, "error": f"not readable ({err})"}
+    if row["offset"] == 0 and text[:2] == _GZIP_MAGIC:
+        try:
+            text = gzip.decompress(text)
+        except (EOFError, OSError, zlib.error) as err:  # as LocalSource.unreadable words it
+            error = f"not a readable gzip file ({err})"
+            return {"name": name, "lines": 0, "rejected": 0, "error": error}
     chunks = read_chunks(io.BytesIO(text), BLOCK_BYTES)
     for piece in parse_source(chunks, name, first_line=row["first_line"]):
         if piece.rows.num_rows:
@@ -207,10 +220,7 @@ def ingest(
     """Ingest SOURCE arguments with Spark into the store: local files, directories and globs
     (told apart by content as in the local engine), and URIs Spark can read (`s3a://...`,
     `hdfs://...`), read as access logs."""
-    if kind not in ("auto", *KINDS):
-        raise UsageError(
-            f"unknown log type {kind!r}", hint=f"use auto or one of {', '.join(KINDS)}"
-        )
+    check_kind(kind)
     if "-" in specs:
         raise UsageError("--engine spark cannot read stdin", hint="save it to a file first")
     started = time.perf_counter()
@@ -252,7 +262,7 @@ def _work(
         for offset, length, first in line_ranges(s, RANGE_BYTES)
     ]
     parallelism = spark.sparkContext.defaultParallelism
-    work = spark.createDataFrame(rows, WORK_DDL)
+    work = spark.createDataFrame(rows, spark_schema(WORK))
     work = work.repartition(max(1, min(len(rows), 4 * parallelism)))
     if listed is not None and admitted:
         files = listed.where(F.col("path").isin(admitted)).select(
@@ -283,7 +293,7 @@ def _run(
     before = spark.conf.get(conf)
     spark.conf.set(conf, str(FILES_PER_ARROW_BATCH))
     try:
-        stats = work.mapInArrow(task, STATS_DDL).collect()
+        stats = work.mapInArrow(task, spark_schema(STATS)).collect()
     except BaseException:
         batch.discard()
         raise

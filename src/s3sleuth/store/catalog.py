@@ -3,8 +3,8 @@
 - `access_log`: typed and clean; `-` is NULL (Bytes Sent `-` is 0).
 - `rejects`: every line that did not parse, with its source, line number and reason.
 - `transfer_events`, `cloudtrail_events`: Transfer Family events and CloudTrail records, each
-  once (de-duplicated on `event_id`), and `transfer_matches`, `cloudtrail_matches`: their joins
-  to `access_log` (see correlate.joins).
+  once (de-duplicated on `event_id`; `*_stored` has every copy as ingested), and
+  `transfer_matches`, `cloudtrail_matches`: their joins to `access_log` (see correlate.joins).
 - `s3_access_logs_db.mybucket_logs`: the AWS-documented Athena table (format.md §6a), with its
   string values and the legacy column names of §6c, so queries copied from AWS docs run as-is.
 """
@@ -17,7 +17,7 @@ import duckdb
 
 from s3sleuth.correlate.joins import match_views
 from s3sleuth.enrich import enrichment_sql
-from s3sleuth.events.tables import EVENT_TABLES
+from s3sleuth.events.tables import EVENT_TABLES, unique_events_sql
 from s3sleuth.fields import (
     BARE_DASH_OPERATIONS,
     FIELDS,
@@ -110,10 +110,13 @@ def view_statements(store: Store) -> list[str]:
         + f" FROM ({_table_source(store, 'access_log', column_types())})",
         f"CREATE OR REPLACE VIEW rejects AS {_table_source(store, 'rejects', REJECT_COLUMNS)}",
         *(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM ({_table_source(store, name, cols)})"
-            " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_file, source_line)"
-            " = 1"
+            statement
             for name, cols in EVENT_TABLES.items()
+            for statement in (
+                f"CREATE OR REPLACE VIEW {name}_stored AS {_table_source(store, name, cols)}",
+                f"CREATE OR REPLACE VIEW {name} AS "
+                + translate(unique_events_sql(name), target="duckdb")[0],
+            )
         ),
         *(
             f"CREATE OR REPLACE VIEW {name} AS {translate(sql, target='duckdb')[0]}"
