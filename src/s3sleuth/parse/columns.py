@@ -13,9 +13,13 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from s3sleuth.parse import compiled
+
 Bytes = npt.NDArray[np.uint8]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
+Positions = npt.NDArray[np.int32]  # token starts, lengths and Arrow offsets (blocks < 2 GiB)
+Index = Ints | Positions
 
 DASH, QUOTE, PERCENT = 0x2D, 0x22, 0x25
 _MONTH_CODES = {
@@ -49,7 +53,7 @@ _TIME_LITERAL_AT = np.array(list(_TIME_LITERALS), np.int64)
 _TIME_LITERAL = np.array([ord(c) for c in _TIME_LITERALS.values()], np.int64)
 
 
-def gather(buf: Bytes, starts: Ints, width: int) -> Bytes:
+def gather(buf: Bytes, starts: Index, width: int) -> Bytes:
     """An (n, width) matrix of the bytes at each start (clamped at the end of the buffer)."""
     if len(buf) == 0:
         return np.zeros((len(starts), width), np.uint8)
@@ -57,7 +61,7 @@ def gather(buf: Bytes, starts: Ints, width: int) -> Bytes:
     return cast(Bytes, buf[index])
 
 
-def is_dash(buf: Bytes, starts: Ints, lengths: Ints) -> Bools:
+def is_dash(buf: Bytes, starts: Index, lengths: Index) -> Bools:
     if len(buf) == 0:
         return np.zeros(len(starts), bool)
     return cast(Bools, (lengths == 1) & (buf[np.minimum(starts, len(buf) - 1)] == DASH))
@@ -69,13 +73,12 @@ def _validity(valid: Bools) -> pa.Buffer | None:
     return pa.py_buffer(np.packbits(valid, bitorder="little"))
 
 
-def integers(
-    buf: Bytes, starts: Ints, lengths: Ints, *, bigint: bool, dash_is_zero: bool
-) -> tuple[Ints, Bools, Bools]:
-    """Decimal tokens -> (values, valid, ok). Canonical: digits only, no leading zero, in range."""
-    limit = 18 if bigint else 10
+def _digits(buf: Bytes, starts: Index, lengths: Index, limit: int) -> tuple[Ints, Bools]:
+    """Decimal tokens of 1 to `limit` digits without a leading zero -> (values, canonical)."""
+    if (scan := compiled.scan()) is not None:
+        values, ok = scan.integers(buf, starts, lengths, limit)
+        return np.frombuffer(values, np.int64), np.frombuffer(ok, np.bool_)
     width = int(min(limit, lengths.max(initial=1)))
-    dash = is_dash(buf, starts, lengths)
     digits = gather(buf, starts, width).astype(np.int64) - 0x30
     inside = np.arange(width) < lengths[:, None]
     all_digits = np.all(~inside | ((digits >= 0) & (digits <= 9)), axis=1)
@@ -85,16 +88,33 @@ def integers(
     values = np.zeros(len(starts), np.int64)
     for k in range(width):  # Horner, one digit column at a time
         values = np.where(inside[:, k], values * 10 + np.clip(digits[:, k], 0, 9), values)
+    return np.where(canonical, values, 0), canonical
+
+
+def integers(
+    buf: Bytes, starts: Index, lengths: Index, *, bigint: bool, dash_is_zero: bool
+) -> tuple[Ints, Bools, Bools]:
+    """Decimal tokens -> (values, valid, ok). Canonical: digits only, no leading zero, in range."""
+    dash = is_dash(buf, starts, lengths)
+    values, canonical = _digits(buf, starts, lengths, 18 if bigint else 10)
     if not bigint:
-        canonical &= values <= _INT32_MAX
+        canonical = canonical & (values <= _INT32_MAX)
     if dash_is_zero:
-        canonical &= values != 0  # a logged 0 would be written back as "-"
+        canonical = canonical & (values != 0)  # a logged 0 would be written back as "-"
         values = np.where(dash, 0, values)
         valid = np.ones(len(starts), bool)
     else:
         valid = ~dash
     ok = dash | canonical
     return np.where(ok, values, 0), valid, ok
+
+
+def equals(buf: Bytes, starts: Index, lengths: Index, value: bytes) -> Bools:
+    """Tokens equal to `value`."""
+    same = lengths == len(value)
+    if len(value) and same.any():
+        same &= np.all(gather(buf, starts, len(value)) == np.frombuffer(value, np.uint8), axis=1)
+    return cast(Bools, same)
 
 
 def _days_from_civil(y: Ints, m: Ints, d: Ints) -> Ints:
@@ -113,7 +133,7 @@ def _month_length(y: Ints, m: Ints) -> Ints:
     return cast(Ints, base + ((m == 2) & leap))
 
 
-def timestamps(buf: Bytes, starts: Ints, lengths: Ints) -> tuple[Ints, Ints, Bools, Bools]:
+def timestamps(buf: Bytes, starts: Index, lengths: Index) -> tuple[Ints, Ints, Bools, Bools]:
     """`[dd/Mon/yyyy:HH:MM:SS +0000]` -> (epoch seconds, epoch days, valid, ok).
 
     Other offsets are not canonical: the reference parser converts them and keeps the raw line.
@@ -143,13 +163,35 @@ def timestamps(buf: Bytes, starts: Ints, lengths: Ints) -> tuple[Ints, Ints, Boo
     return seconds, days, ~dash, dash | ok
 
 
-def binary(data: Bytes, offsets: Ints, valid: Bools | None = None) -> pa.Array:
+def binary(data: Bytes, offsets: Index, valid: Bools | None = None) -> pa.Array:
     validity = None if valid is None else _validity(valid)
     return pa.Array.from_buffers(
         pa.binary(),
         len(offsets) - 1,
-        [validity, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)],
+        [validity, pa.py_buffer(offsets.astype(np.int32, copy=False)), pa.py_buffer(data)],
     )
+
+
+def binary_buffers(array: pa.Array) -> tuple[Bytes, Positions]:
+    """A binary or string array as (data bytes, offsets) for numpy, without copying."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    _, offsets_buf, data_buf = array.buffers()[:3]
+    offsets = np.frombuffer(offsets_buf, np.int32)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return data, offsets
+
+
+def gather_ranges(buf: Bytes, starts: Positions, lengths: Positions) -> tuple[Bytes, Positions]:
+    """The byte ranges copied into one column: (data, offsets)."""
+    if (scan := compiled.scan()) is not None:
+        offsets, values = scan.gather(buf, starts, lengths)
+        return np.frombuffer(values, np.uint8), np.frombuffer(offsets, np.int32)
+    offsets = np.zeros(len(starts) + 1, np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    index = starts[owner] + (np.arange(offsets[-1]) - offsets[owner])
+    return buf[index], offsets
 
 
 _HEX_VALUE = np.full(256, -1, np.int64)
@@ -159,7 +201,7 @@ for _i, _c in enumerate(b"ABCDEF", 10):
     _HEX_VALUE[_c] = _i
 
 
-def percent_decode(data: Bytes, offsets: Ints) -> tuple[Bytes, Ints]:
+def percent_decode(data: Bytes, offsets: Index) -> tuple[Bytes, Index]:
     """One layer of %XX decoding over a binary column (malformed escapes are kept as-is)."""
     pct = np.flatnonzero(data == PERCENT)
     if len(pct) == 0:

@@ -140,19 +140,21 @@ def _check_rows(
     return bad
 
 
-def non_utf8_values(data: npt.NDArray[np.uint8], offsets: Int64Array) -> npt.NDArray[np.bool_]:
+def non_utf8_values(
+    data: npt.NDArray[np.uint8], offsets: Int64Array | npt.NDArray[np.int32]
+) -> npt.NDArray[np.bool_]:
     """Values of a binary column (contiguous `offsets`) that are not valid UTF-8."""
     n = len(offsets) - 1
     if n <= 0 or not _has_high_byte(data):
         return np.zeros(max(n, 0), dtype=bool)
-    array = pa.Array.from_buffers(
-        pa.binary(), n, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)]
-    )
+    narrow = offsets.astype(np.int32, copy=False)
+    array = pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(narrow), pa.py_buffer(data)])
     try:
         array.cast(pa.string())  # validates each value on its own
         return np.zeros(n, dtype=bool)
     except pa.ArrowInvalid:
-        return _check_rows(data, offsets[:-1], np.diff(offsets))
+        wide = offsets.astype(np.int64)
+        return _check_rows(data, wide[:-1], np.diff(wide))
 
 
 def non_utf8_lines(lines: Lines) -> npt.NDArray[np.bool_]:

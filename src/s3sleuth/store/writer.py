@@ -63,7 +63,8 @@ class BatchWriter:
         self._writing: Future[None] | None = None
 
     def add_grouped(self, table: pa.Table, runs: list[tuple[int, int]]) -> None:
-        """Queue rows already grouped by partition (see `partition_runs`)."""
+        """Queue rows in runs of one partition each (see `partition_runs`); a partition may
+        have several runs."""
         for start, stop in runs:
             part = table.slice(start, stop - start)
             key = (part.column("date")[0].as_py(), part.column("bucket")[0].as_py())

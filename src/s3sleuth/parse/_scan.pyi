@@ -1,0 +1,9 @@
+from typing_extensions import Buffer
+
+def tokenize(
+    data: Buffer, starts: Buffer, lengths: Buffer, max_tokens: int, columns: int
+) -> tuple[bytes, bytes, bytes, bytes, bytes]: ...
+def gather(data: Buffer, starts: Buffer, lengths: Buffer) -> tuple[bytes, bytes]: ...
+def integers(
+    data: Buffer, starts: Buffer, lengths: Buffer, max_digits: int
+) -> tuple[bytes, bytes]: ...
