@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,20 @@ def store(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _no_env_store(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("S3SLEUTH_STORE", raising=False)
+
+
+SPLITTERS = ("compiled", "csv")
+
+
+@contextmanager
+def splitter(name: str) -> Iterator[None]:
+    """Parse with the compiled tokenizer ("compiled") or PyArrow's CSV reader ("csv")."""
+    from s3sleuth.parse import compiled
+
+    if name == "compiled" and compiled._built is None:
+        pytest.fail("the compiled module is not built: reinstall with a C compiler present")
+    saved, compiled.ENABLED = compiled.ENABLED, name == "compiled"
+    try:
+        yield
+    finally:
+        compiled.ENABLED = saved

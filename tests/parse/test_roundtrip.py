@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from s3sleuth.fields import FIELDS
 from s3sleuth.parse import LineRejected, parse_line, render_line
 from s3sleuth.parse.framing import split_lines
 from s3sleuth.parse.vectorized import parse_block
+from tests.conftest import SPLITTERS, splitter
 
 # "-" on the wire means NULL, so it is not a value a record can hold.
 token = st.text(
@@ -108,16 +110,19 @@ def _fast_equals_reference(lines: list[bytes]) -> int:
     return len(kept)
 
 
+@pytest.mark.parametrize("name", SPLITTERS)
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(records(), min_size=1, max_size=20))
-def test_fast_path_agrees_with_the_reference_parser(batch: list[dict[str, Any]]) -> None:
+@given(batch=st.lists(records(), min_size=1, max_size=20))
+def test_fast_path_agrees_with_the_reference_parser(name: str, batch: list[dict[str, Any]]) -> None:
     lines = [render_line(v).encode() for v in batch]
-    _fast_equals_reference(lines)
+    with splitter(name):
+        _fast_equals_reference(lines)
 
 
+@pytest.mark.parametrize("name", SPLITTERS)
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 2**32 - 1))
-def test_fast_path_agrees_on_realistic_and_hostile_lines(seed: int) -> None:
+@given(seed=st.integers(0, 2**32 - 1))
+def test_fast_path_agrees_on_realistic_and_hostile_lines(name: str, seed: int) -> None:
     rng = random.Random(seed)
     start = datetime(2024, 2, 1, tzinfo=UTC)
     lines = [
@@ -126,7 +131,8 @@ def test_fast_path_agrees_on_realistic_and_hostile_lines(seed: int) -> None:
         else render_line(synth.record(rng, start, field_count=rng.choice(synth.ERA_RUNS))).encode()
         for i in range(40)
     ]
-    assert _fast_equals_reference(lines) > 0
+    with splitter(name):
+        assert _fast_equals_reference(lines) > 0
 
 
 def _account(data: bytes) -> tuple[int, int, int]:
@@ -146,25 +152,29 @@ def _account(data: bytes) -> tuple[int, int, int]:
     return len(block), parsed, rejected
 
 
+@pytest.mark.parametrize("name", SPLITTERS)
 @settings(max_examples=300)
-@given(st.binary(max_size=400))
-def test_arbitrary_bytes_never_crash_and_every_line_is_accounted_for(data: bytes) -> None:
-    lines, parsed, rejected = _account(data)
+@given(data=st.binary(max_size=400))
+def test_arbitrary_bytes_never_crash_and_every_line_counts(name: str, data: bytes) -> None:
+    with splitter(name):
+        lines, parsed, rejected = _account(data)
     assert parsed + rejected == lines
     assert lines == data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
+@pytest.mark.parametrize("name", SPLITTERS)
 @settings(max_examples=200)
 @given(
-    st.lists(
+    noise=st.lists(
         st.sampled_from([b"\r", b"\n", b'"', b" ", b"-", b"[", b"]", b"\xff", b"a"]), max_size=60
     ),
-    st.integers(0, 2**32 - 1),
+    seed=st.integers(0, 2**32 - 1),
 )
-def test_mutated_lines_never_crash(noise: list[bytes], seed: int) -> None:
+def test_mutated_lines_never_crash(name: str, noise: list[bytes], seed: int) -> None:
     rng = random.Random(seed)
     line = bytearray(render_line(synth.record(rng, datetime(2024, 2, 1, tzinfo=UTC))).encode())
     for piece in noise:
         line[rng.randrange(len(line) + 1) : 0] = piece
-    lines, parsed, rejected = _account(bytes(line))
+    with splitter(name):
+        lines, parsed, rejected = _account(bytes(line))
     assert parsed + rejected == lines

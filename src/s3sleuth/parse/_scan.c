@@ -346,6 +346,12 @@ static PyObject *integers(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "starts and lengths differ in length");
         goto done;
     }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] < 0 || l[i] < 0 || (int64_t)s[i] + l[i] > data.view.len) {
+            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
+            goto done;
+        }
+    }
     char *vp = NULL, *okp = NULL;
     PyObject *values = new_bytes(n * 8, &vp), *ok = new_bytes(n, &okp);
     if (values && ok) {
@@ -353,8 +359,7 @@ static PyObject *integers(PyObject *self, PyObject *args) {
         const unsigned char *d = data.view.buf;
         for (Py_ssize_t i = 0; i < n; i++) {
             int64_t value = 0;
-            int good = l[i] >= 1 && l[i] <= max_digits && s[i] >= 0
-                       && (int64_t)s[i] + l[i] <= data.view.len;
+            int good = l[i] >= 1 && l[i] <= max_digits;
             if (good && l[i] > 1 && d[s[i]] == '0') good = 0;
             for (int32_t k = 0; good && k < l[i]; k++) {
                 unsigned char c = d[s[i] + k];
