@@ -2,8 +2,8 @@
 
 PyArrow imports pandas, when it is installed, on the first `pa.array()` of a Python list
 (to ask whether the list is a pandas object): about 0.3 s and 50 MB in every process that
-parses, though parsing never needs pandas. Ingest's worker processes, and the command line's
-ingest, mark pandas as absent before that happens.
+parses, though parsing never needs pandas. The command line's ingest marks pandas as absent
+before that happens.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-
-from s3sleuth.memory import reuse_freed_memory
 
 
 class _NoPandas(MetaPathFinder):
@@ -31,9 +29,3 @@ def without_pandas() -> None:
     already imported. Only for processes that just parse and store."""
     if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
         sys.meta_path.insert(0, _NoPandas())
-
-
-def worker_init() -> None:
-    """The initializer of ingest's worker processes."""
-    reuse_freed_memory()
-    without_pandas()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib
 import shutil
 import subprocess
 import sys
@@ -164,12 +163,9 @@ def test_stdin_source(store: Path) -> None:
     ) == data.count(b"\n")
 
 
-def test_worker_processes_give_the_same_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parsing_threads_give_the_same_rows(tmp_path: Path) -> None:
     from s3sleuth import synth
 
-    monkeypatch.setattr(importlib.import_module("s3sleuth.pipeline"), "PROCESS_POOL_BYTES", 0)
     path = tmp_path / "big.log"
     with open(path, "wb") as out:
         for line in synth.lines(20_000, hostile_rate=0.01):

@@ -301,12 +301,14 @@ static PyObject *gather(PyObject *self, PyObject *args) {
         int32_t *o = (int32_t *)op;
         const char *d = data.view.buf;
         int32_t at = 0;
+        Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             o[i] = at;
             memcpy(vp + at, d + s[i], (size_t)l[i]);
             at += (int32_t)l[i];
         }
         o[n] = at;
+        Py_END_ALLOW_THREADS
         result = Py_BuildValue("(NN)", offsets, values);
     } else {
         Py_XDECREF(offsets);
@@ -357,6 +359,7 @@ static PyObject *integers(PyObject *self, PyObject *args) {
     if (values && ok) {
         int64_t *v = (int64_t *)vp;
         const unsigned char *d = data.view.buf;
+        Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             int64_t value = 0;
             int good = l[i] >= 1 && l[i] <= max_digits;
@@ -369,6 +372,7 @@ static PyObject *integers(PyObject *self, PyObject *args) {
             v[i] = good ? value : 0;
             okp[i] = (char)good;
         }
+        Py_END_ALLOW_THREADS
         result = Py_BuildValue("(NN)", values, ok);
     } else {
         Py_XDECREF(values);

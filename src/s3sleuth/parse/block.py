@@ -1,7 +1,4 @@
-"""Parsing one block of lines: the unit of work a worker process does during ingest.
-
-This module imports only what parsing needs, so worker processes start quickly.
-"""
+"""Parsing one block of lines: the unit of work a parsing thread does during ingest."""
 
 from __future__ import annotations
 
@@ -49,8 +46,8 @@ SEGMENT = "_segment"
 def parse(block: Block) -> Parsed:
     """Parse one block: the fast path first, the reference parser for the lines it leaves.
 
-    Runs in a worker process, so it also does the per-row work the writer would otherwise do
-    in the main process: casting to the stored schema and grouping rows by partition.
+    Runs on a parsing thread, so it also does the per-row work the writer would otherwise do
+    on the consumer's: casting to the stored schema and grouping rows by partition.
     """
     lines = pack(block.segments, block.sources)
     fast, kept = parse_block(lines)
@@ -75,10 +72,6 @@ def parse(block: Block) -> Parsed:
     counts = np.bincount(lines.segments, minlength=len(block.segments)).tolist()
     names = [block.sources[s.source] for s in block.segments]
     return Parsed(rows, runs, rejects, counts, names, block.input_bytes)
-
-
-def warm_up() -> None:
-    """A no-op task: makes a fresh worker import this module before real work arrives."""
 
 
 @dataclass

