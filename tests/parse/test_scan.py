@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from s3sleuth.parse import compiled
 from s3sleuth.parse.framing import split_lines
+from tests.conftest import splitter
 
 if compiled._built is None:
     pytest.fail("the compiled module is not built: reinstall with a C compiler present")
@@ -32,7 +33,7 @@ def line(key: bytes = b"key", uri: bytes = b'"GET /k HTTP/1.1"', referer: bytes 
 def tokenize(data: bytes, columns: int = 28) -> tuple[list[int], list[list[bytes]], list[bool]]:
     """(kept line indices, each kept line's tokens, whether each is quoted)."""
     lines = split_lines(data)  # cuts at LF, and drops a CR before it
-    rows, counts, quoted, starts, lengths = scan.tokenize(
+    rows, counts, quoted, starts, lengths, dashes = scan.tokenize(
         lines.data, lines.starts, lines.lengths, 40, columns
     )
     kept = np.frombuffer(rows, np.int64).tolist()
@@ -44,6 +45,9 @@ def tokenize(data: bytes, columns: int = 28) -> tuple[list[int], list[list[bytes
         [lines.data[s[t, r] : s[t, r] + ln[t, r]] for t in range(min(columns, count[r]))]
         for r in range(n)
     ]
+    dash = np.frombuffer(dashes, np.bool_).reshape(columns, n)
+    for r in range(n):  # the dash flags say which tokens are "-"
+        assert [bool(dash[t, r]) for t in range(len(tokens[r]))] == [t == b"-" for t in tokens[r]]
     return kept, tokens, np.frombuffer(quoted, np.bool_).tolist()
 
 
@@ -145,6 +149,39 @@ def test_integers_are_canonical_decimals_only() -> None:
 
 
 @pytest.mark.parametrize(
+    "data",
+    [b"", b"\n", b"a", b"a\n", b"a\r\nb", b"a\rb\n\r\n", b"\n\n", b"x\r", b"\r\n"],
+)
+def test_lines_cut_as_the_numpy_framing_does(data: bytes) -> None:
+    from s3sleuth.parse import framing
+
+    starts, lengths = scan.lines(data)
+    with splitter("csv"):
+        want = framing._line_bounds(np.frombuffer(data, np.uint8))
+    assert np.frombuffer(starts, np.int64).tolist() == want[0].tolist()
+    assert np.frombuffer(lengths, np.int64).tolist() == want[1].tolist()
+
+
+@settings(max_examples=300)
+@given(
+    st.text(st.sampled_from(["%", "2", "5", "4", "1", "a", "F", "g", "C", "3", "A", "é"]),
+            max_size=24),
+    st.sampled_from([1, 2]),
+)  # fmt: skip
+def test_keys_decode_as_the_reference_parser_does(key: str, passes: int) -> None:
+    from s3sleuth.parse.keys import decode_key
+
+    data = key.encode()
+    offsets, values, bad = scan.decode_keys(
+        data, *_ranges((0, len(data))), np.array([passes], np.uint8)
+    )
+    operation = "BATCH.DELETE.OBJECT" if passes == 1 else "REST.GET.OBJECT"
+    if not np.frombuffer(bad, np.bool_)[0]:  # else the fast path leaves the line to it
+        assert values.decode() == decode_key(key, operation)
+    assert np.frombuffer(offsets, np.int32).tolist() == [0, len(values)]
+
+
+@pytest.mark.parametrize(
     "call",
     [
         lambda: scan.gather(b"abc", *_ranges((2, 5))),
@@ -155,6 +192,8 @@ def test_integers_are_canonical_decimals_only() -> None:
         lambda: scan.gather(b"abc", np.zeros(3, np.uint8), np.zeros(3, np.uint8)),
         lambda: scan.tokenize(b"abc", np.array([2], np.int64), np.array([5], np.int64), 40, 28),
         lambda: scan.tokenize(b"abc", np.array([0], np.int64), np.array([3], np.int64), 3, 2),
+        lambda: scan.decode_keys(b"abc", *_ranges((1, 3)), np.ones(1, np.uint8)),
+        lambda: scan.decode_keys(b"abc", *_ranges((0, 3)), np.ones(2, np.uint8)),
     ],
 )
 def test_bad_arguments_raise_instead_of_crashing(call: Any) -> None:

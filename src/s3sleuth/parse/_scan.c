@@ -25,6 +25,7 @@
 #define TIME_WIDTH 28      /* "[dd/Mon/yyyy:HH:MM:SS +0000]" */
 #define TIME_SPACE 21      /* where the space inside it sits */
 #define MIN_TOKENS 17
+#define SLACK 16         /* gather: tokens this short are copied as one 16-byte block */
 
 /* Byte classes for the scanning loops. */
 enum { PLAIN = 0, SPACE = 1, QUOTE = 2, CR = 3, HIGH = 4 };
@@ -170,12 +171,13 @@ static int split_line(const unsigned char *d, int64_t start, int64_t end, int ma
 }
 
 PyDoc_STRVAR(tokenize_doc,
-"tokenize(data, starts, lengths, max_tokens, columns) -> (rows, counts, quoted, starts, lengths)\n\n"
+"tokenize(data, starts, lengths, max_tokens, columns)\n"
+"    -> (rows, counts, quoted, starts, lengths, dashes)\n\n"
 "Split lines (int64 `starts`/`lengths` into `data`) into at most `max_tokens` field tokens.\n"
 "Returns, for the m lines whose split is certain: their indices (int64), token counts\n"
 "(int64), whether their quoted slots are quoted (uint8), and the first `columns` tokens'\n"
-"starts and lengths as int32 matrices of shape (columns, m), zero past a line's count.\n"
-"Other lines are left out.");
+"starts and lengths as int32 matrices of shape (columns, m), zero past a line's count,\n"
+"and whether each of those tokens is '-' (uint8, same shape). Other lines are left out.");
 
 static PyObject *tokenize(PyObject *self, PyObject *args) {
     (void)self;
@@ -214,14 +216,16 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
     /* Tokens go straight into the field-major results (stride n), so each field's tokens are
        contiguous; once the m lines kept are known, the columns are moved together. */
     char *rows_p = NULL, *counts_p = NULL, *quoted_p = NULL, *starts_p = NULL, *lengths_p = NULL;
+    char *dash_p = NULL;
     PyObject *rows = new_bytes(n * 8, &rows_p), *counts = new_bytes(n * 8, &counts_p);
     PyObject *quoted = new_bytes(n, &quoted_p);
     PyObject *tok_starts = new_bytes(n * columns * 4, &starts_p);
     PyObject *tok_lengths = new_bytes(n * columns * 4, &lengths_p);
+    PyObject *dashes = new_bytes(n * columns, &dash_p);
     int64_t line_starts_tmp[256], line_lengths_tmp[256];
-    if (!rows || !counts || !quoted || !tok_starts || !tok_lengths) {
+    if (!rows || !counts || !quoted || !tok_starts || !tok_lengths || !dashes) {
         Py_XDECREF(rows); Py_XDECREF(counts); Py_XDECREF(quoted);
-        Py_XDECREF(tok_starts); Py_XDECREF(tok_lengths);
+        Py_XDECREF(tok_starts); Py_XDECREF(tok_lengths); Py_XDECREF(dashes);
         goto done;
     }
     int64_t *out_rows = (int64_t *)rows_p, *out_counts = (int64_t *)counts_p;
@@ -234,8 +238,11 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
                                line_lengths_tmp, &q);
         if (count == 0) continue;
         for (int t = 0; t < columns; t++) {
-            ts[(Py_ssize_t)t * n + m] = t < count ? (int32_t)line_starts_tmp[t] : 0;
-            tl[(Py_ssize_t)t * n + m] = t < count ? (int32_t)line_lengths_tmp[t] : 0;
+            int32_t start = t < count ? (int32_t)line_starts_tmp[t] : 0;
+            int32_t length = t < count ? (int32_t)line_lengths_tmp[t] : 0;
+            ts[(Py_ssize_t)t * n + m] = start;
+            tl[(Py_ssize_t)t * n + m] = length;
+            dash_p[(Py_ssize_t)t * n + m] = (char)(length == 1 && d[start] == '-');
         }
         out_rows[m] = i;
         out_counts[m] = count;
@@ -245,16 +252,18 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
     for (int t = 1; m < n && t < columns; t++) {
         memmove(ts + (Py_ssize_t)t * m, ts + (Py_ssize_t)t * n, (size_t)m * 4);
         memmove(tl + (Py_ssize_t)t * m, tl + (Py_ssize_t)t * n, (size_t)m * 4);
+        memmove(dash_p + (Py_ssize_t)t * m, dash_p + (Py_ssize_t)t * n, (size_t)m);
     }
     Py_END_ALLOW_THREADS
     if (_PyBytes_Resize(&rows, m * 8) < 0 || _PyBytes_Resize(&counts, m * 8) < 0
         || _PyBytes_Resize(&quoted, m) < 0 || _PyBytes_Resize(&tok_starts, m * columns * 4) < 0
-        || _PyBytes_Resize(&tok_lengths, m * columns * 4) < 0) {
+        || _PyBytes_Resize(&tok_lengths, m * columns * 4) < 0
+        || _PyBytes_Resize(&dashes, m * columns) < 0) {
         Py_XDECREF(rows); Py_XDECREF(counts); Py_XDECREF(quoted);
-        Py_XDECREF(tok_starts); Py_XDECREF(tok_lengths);
+        Py_XDECREF(tok_starts); Py_XDECREF(tok_lengths); Py_XDECREF(dashes);
         goto done;
     }
-    result = Py_BuildValue("(NNNNN)", rows, counts, quoted, tok_starts, tok_lengths);
+    result = Py_BuildValue("(NNNNNN)", rows, counts, quoted, tok_starts, tok_lengths, dashes);
 done:
     release(&data);
     release(&line_starts);
@@ -296,19 +305,28 @@ static PyObject *gather(PyObject *self, PyObject *args) {
     }
     char *op = NULL, *vp = NULL;
     PyObject *offsets = new_bytes((n + 1) * 4, &op);
-    PyObject *values = new_bytes((Py_ssize_t)total, &vp);
+    /* SLACK bytes past the end let a short token be copied as one fixed-size block. */
+    PyObject *values = new_bytes((Py_ssize_t)total + SLACK, &vp);
     if (offsets && values) {
         int32_t *o = (int32_t *)op;
         const char *d = data.view.buf;
+        Py_ssize_t len = data.view.len;
         int32_t at = 0;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             o[i] = at;
-            memcpy(vp + at, d + s[i], (size_t)l[i]);
+            if (l[i] <= SLACK && s[i] + SLACK <= len)
+                memcpy(vp + at, d + s[i], SLACK);
+            else
+                memcpy(vp + at, d + s[i], (size_t)l[i]);
             at += (int32_t)l[i];
         }
         o[n] = at;
         Py_END_ALLOW_THREADS
+        if (_PyBytes_Resize(&values, (Py_ssize_t)total) < 0) {
+            Py_DECREF(offsets);
+            goto done;
+        }
         result = Py_BuildValue("(NN)", offsets, values);
     } else {
         Py_XDECREF(offsets);
@@ -385,10 +403,170 @@ done:
     return result;
 }
 
+
+PyDoc_STRVAR(lines_doc,
+"lines(data) -> (starts, lengths)\n\n"
+"Cut `data` into lines at LF: int64 starts and lengths. A CR before the LF is part of the\n"
+"terminator, not of the line; a last line without an LF still counts.");
+
+static PyObject *lines(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *data_obj;
+    Buf data = {0};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "O", &data_obj)) return NULL;
+    if (get_buf(data_obj, &data, 1, "data") < 0) goto done;
+    const char *d = data.view.buf;
+    Py_ssize_t len = data.view.len, n = 0;
+    for (const char *p = d; (p = memchr(p, '\n', (size_t)(len - (p - d)))) != NULL; p++) n++;
+    if (len > 0 && d[len - 1] != '\n') n++;
+    char *sp = NULL, *lp = NULL;
+    PyObject *starts = new_bytes(n * 8, &sp), *lengths = new_bytes(n * 8, &lp);
+    if (starts && lengths) {
+        int64_t *st = (int64_t *)sp, *ln = (int64_t *)lp;
+        Py_ssize_t i = 0, start = 0;
+        Py_BEGIN_ALLOW_THREADS
+        while (start < len) {
+            const char *nl = memchr(d + start, '\n', (size_t)(len - start));
+            Py_ssize_t end = nl ? nl - d : len;
+            Py_ssize_t stop = end > start && d[end - 1] == '\r' ? end - 1 : end;
+            st[i] = start;
+            ln[i] = stop - start;
+            i++;
+            start = end + 1;
+        }
+        Py_END_ALLOW_THREADS
+        result = Py_BuildValue("(NN)", starts, lengths);
+    } else {
+        Py_XDECREF(starts);
+        Py_XDECREF(lengths);
+    }
+done:
+    release(&data);
+    return result;
+}
+
+static int hex_value(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* One layer of %XX decoding (a malformed escape is kept as it is); returns the new length. */
+static int32_t percent_decode(const unsigned char *src, int32_t n, unsigned char *dst) {
+    int32_t out = 0;
+    for (int32_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (src[i] == '%' && i + 2 < n
+            && (hi = hex_value(src[i + 1])) >= 0 && (lo = hex_value(src[i + 2])) >= 0) {
+            dst[out++] = (unsigned char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            dst[out++] = src[i];
+        }
+    }
+    return out;
+}
+
+PyDoc_STRVAR(decode_keys_doc,
+"decode_keys(data, starts, lengths, passes) -> (offsets, values, bad)\n\n"
+"Percent-decode each key (int32 `starts`/`lengths` into `data`) `passes[i]` times (uint8,\n"
+"1 or 2) into one Arrow binary column; `bad` (uint8) marks keys where a layer is not\n"
+"valid UTF-8, which the caller leaves to the reference parser.");
+
+static PyObject *decode_keys(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *data_obj, *starts_obj, *lengths_obj, *passes_obj;
+    Buf data = {0}, starts = {0}, lengths = {0}, passes = {0};
+    PyObject *result = NULL;
+    unsigned char *scratch = NULL;
+    if (!PyArg_ParseTuple(args, "OOOO", &data_obj, &starts_obj, &lengths_obj, &passes_obj))
+        return NULL;
+    if (get_buf(data_obj, &data, 1, "data") < 0 || get_buf(starts_obj, &starts, 4, "starts") < 0
+        || get_buf(lengths_obj, &lengths, 4, "lengths") < 0
+        || get_buf(passes_obj, &passes, 1, "passes") < 0)
+        goto done;
+    Py_ssize_t n = starts.view.len / 4;
+    const int32_t *s = starts.view.buf, *l = lengths.view.buf;
+    const unsigned char *twice = passes.view.buf;
+    if (lengths.view.len / 4 != n || passes.view.len != n) {
+        PyErr_SetString(PyExc_ValueError, "starts, lengths and passes differ in length");
+        goto done;
+    }
+    int64_t total = 0;
+    int32_t longest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] < 0 || l[i] < 0 || (int64_t)s[i] + l[i] > data.view.len) {
+            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
+            goto done;
+        }
+        total += l[i];
+        if (l[i] > longest) longest = l[i];
+    }
+    if (total > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of keys");
+        goto done;
+    }
+    char *op = NULL, *vp = NULL, *bp = NULL;
+    PyObject *offsets = new_bytes((n + 1) * 4, &op);
+    PyObject *values = new_bytes((Py_ssize_t)total, &vp);  /* decoding never lengthens */
+    PyObject *bad = new_bytes(n, &bp);
+    scratch = PyMem_Malloc((size_t)longest + 1);
+    if (!offsets || !values || !bad || !scratch) {
+        Py_XDECREF(offsets); Py_XDECREF(values); Py_XDECREF(bad);
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    int32_t *o = (int32_t *)op, at = 0;
+    const unsigned char *d = data.view.buf;
+    unsigned char *v = (unsigned char *)vp;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const unsigned char *src = d + s[i];
+        int32_t len = l[i];
+        int broken = 0;
+        o[i] = at;
+        if (memchr(src, '%', (size_t)len) == NULL) { /* nothing to decode: the common case */
+            memcpy(v + at, src, (size_t)len);
+            at += len;
+            bp[i] = 0;
+            continue;
+        }
+        int32_t once = percent_decode(src, len, scratch);
+        broken = !utf8_valid(scratch, once);
+        if (twice[i] == 2) {
+            int32_t again = percent_decode(scratch, once, v + at);
+            broken |= !utf8_valid(v + at, again);
+            at += again;
+        } else {
+            memcpy(v + at, scratch, (size_t)once);
+            at += once;
+        }
+        bp[i] = (char)broken;
+    }
+    o[n] = at;
+    Py_END_ALLOW_THREADS
+    if (_PyBytes_Resize(&values, at) < 0) {
+        Py_DECREF(offsets); Py_DECREF(bad);
+        goto done;
+    }
+    result = Py_BuildValue("(NNN)", offsets, values, bad);
+done:
+    PyMem_Free(scratch);
+    release(&data);
+    release(&starts);
+    release(&lengths);
+    release(&passes);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, tokenize_doc},
     {"gather", gather, METH_VARARGS, gather_doc},
     {"integers", integers, METH_VARARGS, integers_doc},
+    {"lines", lines, METH_VARARGS, lines_doc},
+    {"decode_keys", decode_keys, METH_VARARGS, decode_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,6 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from s3sleuth.parse import compiled
+
 Int64Array = npt.NDArray[np.int64]
 
 
@@ -65,6 +67,9 @@ class Lines:
 
 
 def _line_bounds(buf: npt.NDArray[np.uint8]) -> tuple[Int64Array, Int64Array]:
+    if (scan := compiled.scan()) is not None:
+        starts, lengths = scan.lines(buf)
+        return np.frombuffer(starts, np.int64), np.frombuffer(lengths, np.int64)
     ends = np.flatnonzero(buf == 0x0A).astype(np.int64)
     if len(buf) and buf[-1] != 0x0A:
         ends = np.append(ends, np.int64(len(buf)))  # last line without a newline

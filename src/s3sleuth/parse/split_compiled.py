@@ -24,7 +24,7 @@ _COLUMNS = KNOWN_FIELDS + 1  # the known fields, and where the first unknown one
 def split_compiled(scan: ModuleType, lines: Lines) -> tuple[dict[str, pa.Array], col.Ints]:
     """(typed columns, their line indices) of the lines the compiled tokenizer splits with
     certainty and whose every value is canonical."""
-    rows_buf, counts_buf, quoted_buf, starts_buf, lengths_buf = scan.tokenize(
+    rows_buf, counts_buf, quoted_buf, starts_buf, lengths_buf, dash_buf = scan.tokenize(
         lines.data, lines.starts, lines.lengths, MAX_TOKENS, _COLUMNS
     )
     rows = np.frombuffer(rows_buf, np.int64)
@@ -32,9 +32,10 @@ def split_compiled(scan: ModuleType, lines: Lines) -> tuple[dict[str, pa.Array],
     quoted = np.frombuffer(quoted_buf, np.bool_)
     starts = np.frombuffer(starts_buf, np.int32).reshape(_COLUMNS, len(rows))
     lengths = np.frombuffer(lengths_buf, np.int32).reshape(_COLUMNS, len(rows))
+    dashes = np.frombuffer(dash_buf, np.bool_).reshape(_COLUMNS, len(rows))
     data = np.frombuffer(lines.data, np.uint8)
     fields: list[Tokens | None] = [
-        Tokens(data, starts[t], lengths[t]) for t in range(KNOWN_FIELDS)
+        Tokens(data, starts[t], lengths[t], dashes=dashes[t]) for t in range(KNOWN_FIELDS)
     ]
     values, keep = typed(fields, counts, quoted, _extra_fields(data, lines, rows, counts, starts))
     return values, rows[keep]

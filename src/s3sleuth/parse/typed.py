@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from s3sleuth.fields import BARE_DASH_OPERATIONS, BY_NAME, FIELDS, SINGLE_ENCODED_OPERATIONS
 from s3sleuth.parse import columns as col
+from s3sleuth.parse import compiled
 from s3sleuth.parse.framing import non_utf8_values
 
 _BARE_OPS = pa.array(sorted(BARE_DASH_OPERATIONS), pa.binary())
@@ -36,6 +37,7 @@ class Tokens:
     starts: col.Positions
     lengths: col.Positions
     array: pa.Array | None = None
+    dashes: col.Bools | None = None  # which tokens are "-", when the splitter knows
 
     @classmethod
     def of(cls, array: pa.Array) -> Tokens:
@@ -49,11 +51,14 @@ class Tokens:
         return col.binary(data, offsets)
 
     def dash(self) -> col.Bools:
+        if self.dashes is not None:
+            return self.dashes
         return col.is_dash(self.data, self.starts, self.lengths)
 
     def take(self, rows: col.Ints) -> Tokens:
         array = None if self.array is None else self.array.take(pa.array(rows))
-        return Tokens(self.data, self.starts[rows], self.lengths[rows], array)
+        dashes = None if self.dashes is None else self.dashes[rows]
+        return Tokens(self.data, self.starts[rows], self.lengths[rows], array, dashes)
 
 
 def typed(
@@ -132,8 +137,9 @@ def _checked(
     if tls is not None:
         # "TLS 1.3" (Storj) is one field written as two tokens; the reference parser joins them.
         ok &= ~(col.equals(tls.data, tls.starts, tls.lengths, b"TLS") & (counts > _TLS))
-    raw = _string(fields[7].binary(), ~fields[7].dash())
-    out["key"], key_ok = _decode_keys(raw, operation)
+    key = fields[7]
+    raw = _string(key.binary(), ~key.dash())
+    out["key"], key_ok = _decode_keys(key, raw, operation)
     out["key_raw"] = raw
     ok &= key_ok
     return out
@@ -165,18 +171,25 @@ def _times(tokens: pa.Array) -> tuple[pa.Array, pa.Array, col.Bools]:
     return time, date, ok
 
 
-def _decode_keys(raw: pa.Array, operation: pa.Array) -> tuple[pa.Array, col.Bools]:
+def _decode_keys(
+    tokens: Tokens, raw: pa.Array, operation: pa.Array
+) -> tuple[pa.Array, col.Bools]:
     """Decoded keys: twice for most operations, once for SINGLE_ENCODED_OPERATIONS.
 
-    The reference parser stops at a layer that is not UTF-8; rows where either layer is not
-    valid UTF-8 are left to it.
+    The reference parser stops at a layer that is not UTF-8; rows where a layer is not valid
+    UTF-8 are left to it.
     """
-    data, offsets = col.binary_buffers(raw)
+    single = pc.is_in(operation, value_set=_SINGLE_OPS)
     valid = raw.is_valid().to_numpy(zero_copy_only=False)
+    if (scan := compiled.scan()) is not None:
+        passes = np.where(single.to_numpy(zero_copy_only=False), 1, 2).astype(np.uint8)
+        offsets, values, bad = scan.decode_keys(tokens.data, tokens.starts, tokens.lengths, passes)
+        keys = col.binary(np.frombuffer(values, np.uint8), np.frombuffer(offsets, np.int32), valid)
+        return keys.cast(pa.string(), safe=False), ~np.frombuffer(bad, np.bool_)
+    data, offsets = col.binary_buffers(raw)
     once, once_off = col.percent_decode(data, offsets)
     twice, twice_off = col.percent_decode(once, once_off)
     bad = non_utf8_values(once, once_off) | non_utf8_values(twice, twice_off)
-    single = pc.is_in(operation, value_set=_SINGLE_OPS)
     chosen = pc.if_else(
         single, col.binary(once, once_off, valid), col.binary(twice, twice_off, valid)
     )
