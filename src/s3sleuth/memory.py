@@ -26,3 +26,15 @@ def reuse_freed_memory() -> bool:
     except (OSError, AttributeError):
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, 256 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
+
+
+def system_allocator_for_arrow() -> bool:
+    """Make PyArrow allocate with malloc, so it shares the reuse above (its own allocator hands
+    pages back and faults them in again: an ingest measured ~8% slower). Process-wide, so only
+    for processes that just ingest (the command line's ingest). Returns whether it was done."""
+    if not reuse_freed_memory():
+        return False
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+    return True

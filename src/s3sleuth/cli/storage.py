@@ -119,8 +119,12 @@ def ingest_command(
             _report(result, fmt)
             return
         from s3sleuth.lean import without_pandas
+        from s3sleuth.memory import system_allocator_for_arrow
 
-        without_pandas()  # this process only parses and stores: skip PyArrow's pandas import
+        # This process only parses and stores: skip PyArrow's pandas import, and let Arrow
+        # reuse freed memory as the parser does.
+        without_pandas()
+        system_allocator_for_arrow()
         bar = _Bar(enabled=not quiet)
         try:
             from datetime import timedelta
