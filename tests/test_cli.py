@@ -18,6 +18,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli") / "store"
     run = s3sleuth("ingest", str(SAMPLES), "--store", str(path), "--format", "json")
     assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # nothing but the progress bar, which needs a terminal
     (summary,) = json.loads(run.stdout)
     assert summary["lines"] == summary["parsed"] > 0 and summary["rejected"] == 0
     return path
