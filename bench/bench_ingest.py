@@ -22,6 +22,7 @@ import duckdb
 
 from s3sleuth import synth
 from s3sleuth.athena.ddl import AWS_DOCUMENTED_REGEX
+from s3sleuth.parse import compiled
 
 DATA = Path(__file__).parent / "data"
 
@@ -159,7 +160,9 @@ def main() -> None:
     args = parser.parse_args()
     big, small = generate(args.lines, args.files)
     size_mib = big.stat().st_size / 2**20
-    print(f"input: {args.lines:,} lines, {size_mib:.0f} MiB; 2 cores; median of {args.repeats}\n")
+    splitter = "compiled tokenizer" if compiled.scan() else "CSV splitter (no compiled module)"
+    print(f"input: {args.lines:,} lines, {size_mib:.0f} MiB; 2 cores; median of {args.repeats}; "
+          f"fast path: {splitter}\n")  # fmt: skip
 
     base, one, many, peaks, inside = [], [], [], [], []
     summary: dict[str, int] = {}
