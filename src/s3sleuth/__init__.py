@@ -1,7 +1,7 @@
 """s3sleuth: turn Amazon S3 server access logs into answers.
 
 The library comes first; every CLI command is a thin wrapper over one of these calls. They are
-imported on first use, so a worker process that only parses does not load DuckDB or the CLI.
+imported on first use, so a process that only parses (a Spark task) does not load DuckDB or the CLI.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
 from s3sleuth.cli import main
 
-if __name__ == "__main__":  # spawned worker processes import this module too
+if __name__ == "__main__":  # processes started with `spawn` import this module too
     main()

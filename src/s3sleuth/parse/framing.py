@@ -20,7 +20,7 @@ Int64Array = npt.NDArray[np.int64]
 @dataclass(frozen=True)
 class Segment:
     """Consecutive whole lines of one source: given as bytes, or as a byte range of a file
-    (so a worker process can read it itself instead of receiving it through a pipe)."""
+    (so the parsing thread reads it, in parallel with the others)."""
 
     source: int  # index into the block's `sources`
     data: bytes | None = None
