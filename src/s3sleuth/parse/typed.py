@@ -141,6 +141,7 @@ def _checked(
     raw = _string(key.binary(), ~key.dash())
     out["key"], key_ok = _decode_keys(key, raw, operation)
     out["key_raw"] = raw
+    out["operation"] = _string(operation, ~fields[6].dash())
     ok &= key_ok
     return out
 
