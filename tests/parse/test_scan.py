@@ -190,6 +190,8 @@ def test_keys_decode_as_the_reference_parser_does(key: str, passes: int) -> None
         lambda: scan.integers(b"abc", *_ranges((0, 1)), 19),
         lambda: scan.gather(b"abc", np.zeros(2, np.int32), np.zeros(1, np.int32)),
         lambda: scan.gather(b"abc", np.zeros(3, np.uint8), np.zeros(3, np.uint8)),
+        lambda: scan.gather(b"abc", np.zeros(3, np.int64), np.zeros(3, np.int64)),
+        lambda: scan.tokenize(b"abc", np.zeros(1, np.int32), np.ones(1, np.int32), 40, 28),
         lambda: scan.tokenize(b"abc", np.array([2], np.int64), np.array([5], np.int64), 40, 28),
         lambda: scan.tokenize(b"abc", np.array([0], np.int64), np.array([3], np.int64), 3, 2),
         lambda: scan.decode_keys(b"abc", *_ranges((1, 3)), np.ones(1, np.uint8)),

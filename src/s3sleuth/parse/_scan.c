@@ -90,11 +90,12 @@ typedef struct {
     int held;
 } Buf;
 
+/* A contiguous buffer of `item`-byte integers (any buffer when item is 1). */
 static int get_buf(PyObject *obj, Buf *b, Py_ssize_t item, const char *what) {
-    if (PyObject_GetBuffer(obj, &b->view, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if (PyObject_GetBuffer(obj, &b->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
     b->held = 1;
-    if (item > 1 && b->view.len % item) {
-        PyErr_Format(PyExc_ValueError, "%s: size is not a multiple of %zd bytes", what, item);
+    if (item > 1 && (b->view.itemsize != item || b->view.len % item)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd-byte integers", what, item);
         return -1;
     }
     return 0;
