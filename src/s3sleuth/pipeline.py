@@ -12,9 +12,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from threading import Thread
 
 from s3sleuth.consumer import Consumer
 from s3sleuth.errors import S3SleuthError, UsageError
@@ -39,7 +41,7 @@ from s3sleuth.sources.s3 import (
     S3Options,
     S3Reader,
 )
-from s3sleuth.store.catalog import write_catalog_file
+from s3sleuth.store.catalog import translated_views, write_catalog_file
 from s3sleuth.store.manifest import WHOLE, Interval
 from s3sleuth.store.store import Store
 
@@ -63,17 +65,41 @@ def _ordered(
     items: Iterator[Block | Commit],
     pool: Executor,
     lookahead: int,
+    drained: Callable[[], object] = lambda: None,
 ) -> Iterator[Parsed | Commit]:
-    """`map(func, items)` on `pool`, in order, with bounded lookahead (bounded memory)."""
+    """`map(func, items)` on `pool`, in order, with bounded lookahead (bounded memory).
+    `drained` is called once every item has been taken from `items`."""
     pending: deque[Future[Parsed] | Commit] = deque()
     for item in items:
         pending.append(item if isinstance(item, Commit) else pool.submit(func, item))
         while len(pending) > lookahead:
             head = pending.popleft()
             yield head if isinstance(head, Commit) else head.result()
+    drained()
     while pending:
         head = pending.popleft()
         yield head if isinstance(head, Commit) else head.result()
+
+
+class _Ahead:
+    """Work done ahead on a thread, started once there is room for it; `wait` before using
+    its result. A failure is left for the synchronous call to raise, with its one-line error."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._thread = Thread(target=self._quietly, args=(work,), name="s3sleuth-ahead")
+
+    @staticmethod
+    def _quietly(work: Callable[[], object]) -> None:
+        with suppress(Exception):  # raised again, in one line, when the result is used
+            work()
+
+    def start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
 
 
 def plan(specs: Sequence[str], store: Store) -> list[LocalSource]:
@@ -154,8 +180,10 @@ def _access_logs(
     commit_bytes: int,
     flush_rows: int,
     workers: int,
+    catalog: _Ahead,
 ) -> None:
-    """Parse and store the access logs: producer -> parsing threads -> consumer, in order."""
+    """Parse and store the access logs: producer -> parsing threads -> consumer, in order.
+    `catalog` starts once the input is read, when the cores have room."""
     hasher = None if hash_first else ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-hash")
     fetched = iter(fetcher) if fetcher is not None else None
     producer = Producer(
@@ -174,7 +202,8 @@ def _access_logs(
     consumer = Consumer(store, result, progress, flush_rows, producer, committed)
     try:
         with _executor(workers) as pool:
-            for item in _ordered(parse, iter(producer), pool, lookahead=2 * workers):
+            items = _ordered(parse, iter(producer), pool, 2 * workers, drained=catalog.start)
+            for item in items:
                 if isinstance(item, Commit):
                     consumer.commit(item)
                 else:
@@ -231,6 +260,7 @@ def ingest(
             if on_plan is not None:
                 on_plan([*planned, *objects])
             kinds = [(source, kind_of(source, kind)) for source in planned]
+            catalog = _Ahead(translated_views)
             local: list[Source] = [source for source, k in kinds if k == "access"]
             run = partial(
                 _access_logs,
@@ -242,6 +272,7 @@ def ingest(
                 commit_bytes=commit_bytes,
                 flush_rows=flush_rows,
                 workers=workers,
+                catalog=catalog,
             )
             committed: set[str] = set()
             try:
@@ -258,6 +289,7 @@ def ingest(
                 for source in planned:
                     if source.name == "<stdin>":
                         source.path.unlink(missing_ok=True)
+            catalog.wait()
             write_catalog_file(target)
     except OSError as err:
         raise S3SleuthError(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,3 +45,46 @@ def test_partition_values_are_safe_directory_names() -> None:
     assert partition_value("my-bucket.logs") == "my-bucket.logs"
     assert partition_value("a/../b c") == "a%2F..%2Fb%20c"
     assert partition_value(None) == "__HIVE_DEFAULT_PARTITION__"
+
+
+def _one_partition(n: int) -> pa.Table:
+    """n rows of one bucket on one day (1,000 parsed records, repeated), numbered 1..n."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from s3sleuth import synth
+
+    rng = synth.random.Random(7)
+    start = datetime(2024, 2, 1, tzinfo=UTC)
+    rows = []
+    for _ in range(1_000):
+        record = synth.record(rng, start)
+        record["bucket"], record["time"] = "logs", start
+        row = parse_line(render_line(record).encode())
+        row["source_file"], row["source_line"] = "gen.log", 0
+        rows.append(row)
+    table = pa.Table.from_pylist(rows, schema=ACCESS_LOG_SCHEMA)
+    table = pa.concat_tables([table] * (n // 1_000)).combine_chunks()
+    index = table.column_names.index("source_line")
+    return table.set_column(index, "source_line", pa.array(np.arange(1, n + 1)))
+
+
+def test_the_last_flush_is_written_in_two_halves(tmp_path: Path) -> None:
+    rows = _one_partition(45_000)
+    store = Store.open(tmp_path, create=True)
+    staged = store.new_batch()
+    writer = BatchWriter(staged, flush_rows=10**9)
+    writer.add_table(rows.slice(0, 3_000))
+    writer.flush()  # an ordinary flush: one file
+    writer.add_table(rows.slice(3_000))
+    writer.flush(wait=True)  # the last, waited for: two files of about half each
+    writer.close()
+    counts = {
+        f.parent.parent.parent.name: pq.ParquetFile(f).metadata.num_rows
+        for f in staged.dir.rglob("*.parquet")
+    }
+    back = ds.dataset(staged.dir, format="parquet", partitioning=None).to_table()
+    store.close()
+    assert sorted(counts.values()) == [3_000, 21_000, 21_000]
+    assert sorted(back.column("source_line").to_pylist()) == list(range(1, 45_001))

@@ -7,6 +7,7 @@ Hive partitioning, so DuckDB, Spark and Athena read it as it is.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -51,10 +52,31 @@ NO_STATISTICS = frozenset(
 STATISTICS_COLUMNS = [c for c in ACCESS_LOG_SCHEMA.names if c not in NO_STATISTICS]
 
 
+_MIN_HALF_ROWS = 20_000  # below this, one file is written as quickly as two
+
+
+def _halves(
+    partitions: dict[tuple[object, object], list[pa.Table]],
+) -> list[dict[tuple[object, object], list[pa.Table]]]:
+    """The partitions' rows as two sets of about half each (each partition's rows split in two
+    slices, without copying), or as one set when they are few."""
+    first: dict[tuple[object, object], list[pa.Table]] = {}
+    second: dict[tuple[object, object], list[pa.Table]] = {}
+    for key, parts in partitions.items():
+        table = pa.concat_tables(parts)
+        half = table.num_rows // 2
+        if half < _MIN_HALF_ROWS:
+            first[key] = [table]
+            continue
+        first[key], second[key] = [table.slice(0, half)], [table.slice(half)]
+    return [p for p in (first, second) if p]
+
+
 class BatchWriter:
     """Collects rows per partition and writes each partition as one Parquet file per flush.
 
-    Writing happens on a background thread (PyArrow releases the GIL), one flush at a time.
+    Writing happens on background threads (PyArrow releases the GIL), one flush at a time,
+    except that the last flush, which the commit waits for, starts at once, in two halves.
     """
 
     def __init__(
@@ -67,8 +89,8 @@ class BatchWriter:
         self._flushes = 0
         self._partitions: dict[tuple[object, object], list[pa.Table]] = {}
         self._rejects: list[dict[str, Any]] = []
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="s3sleuth-write")
-        self._writing: Future[None] | None = None
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="s3sleuth-write")
+        self._writing: list[Future[None]] = []
 
     def add_grouped(self, table: pa.Table, runs: list[tuple[int, int]]) -> None:
         """Queue rows in runs of one partition each (see `partition_runs`); a partition may
@@ -101,18 +123,22 @@ class BatchWriter:
                 target / f"date={partition_value(date)}" / f"bucket={partition_value(bucket)}"
             )
             directory.mkdir(parents=True, exist_ok=True)
-            pq.write_table(
-                pa.concat_tables(parts),
-                directory / name,
-                compression="snappy",
-                use_dictionary=DICTIONARY_COLUMNS,
-                write_statistics=STATISTICS_COLUMNS,
-            )
+            with open(directory / name, "wb") as out:
+                pq.write_table(
+                    pa.concat_tables(parts),
+                    out,
+                    compression="snappy",
+                    use_dictionary=DICTIONARY_COLUMNS,
+                    write_statistics=STATISTICS_COLUMNS,
+                )
+                # Durable now, on this thread, so the commit's own fsync finds nothing to do.
+                out.flush()
+                os.fsync(out.fileno())
 
     def _wait(self) -> None:
-        if self._writing is not None:
-            self._writing.result()
-            self._writing = None
+        writing, self._writing = self._writing, []
+        for future in writing:
+            future.result()
 
     def _name(self) -> str:
         task = "" if self.task is None else f"t{self.task:05d}-"
@@ -121,11 +147,16 @@ class BatchWriter:
     def flush(self, *, wait: bool = False) -> None:
         """Write everything pending to the batch's staging directory."""
         if self._partitions:
-            self._wait()  # one flush in flight at a time keeps memory bounded
-            self._flushes += 1
-            target = self.batch.table_dir("access_log", self._flushes, self.task)
-            name = self._name()
-            self._writing = self._pool.submit(self._write, self._partitions, target, name)
+            # One flush in flight while rows gather for the next keeps memory bounded. The
+            # last flush (waited for: nothing is left to parse) starts at once beside the one
+            # in flight, in two halves, so the cores share the tail of the work.
+            if not wait:
+                self._wait()
+            for partitions in _halves(self._partitions) if wait else [self._partitions]:
+                self._flushes += 1
+                target = self.batch.table_dir("access_log", self._flushes, self.task)
+                future = self._pool.submit(self._write, partitions, target, self._name())
+                self._writing.append(future)
             self._partitions = {}
             self.pending_rows = 0
         if self._rejects:
