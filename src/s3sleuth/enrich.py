@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from s3sleuth.sql.translate import translate
-
 
 @dataclass(frozen=True)
 class Enrichment:
@@ -180,5 +178,7 @@ ENRICHMENTS: tuple[Enrichment, ...] = (
 def enrichment_sql(dialect: str = "duckdb") -> str:
     """The enrichment columns as a SELECT list for `dialect`, each `AS name`."""
     athena = ",\n  ".join(f"{e.athena} AS {e.name}" for e in ENRICHMENTS)
+    from s3sleuth.sql.translate import translate  # sqlglot, only when the SQL is needed
+
     (select,) = translate(f"SELECT {athena} FROM access_log", dialect)
     return select.removeprefix("SELECT ").removesuffix(" FROM access_log")

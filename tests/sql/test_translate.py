@@ -10,7 +10,7 @@ import pytest
 import sqlglot
 
 from s3sleuth.errors import QueryError
-from s3sleuth.sql import joda_to_strftime, translate
+from s3sleuth.sql.translate import joda_to_strftime, translate
 
 
 def run(sql: str) -> object:

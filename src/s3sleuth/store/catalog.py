@@ -27,7 +27,6 @@ from s3sleuth.fields import (
     column_types,
 )
 from s3sleuth.sql.literal import string_list, string_literal
-from s3sleuth.sql.translate import translate
 from s3sleuth.store.store import Store
 
 ATHENA_SCHEMA = "s3_access_logs_db"
@@ -111,6 +110,8 @@ def translated_views() -> tuple[str, dict[str, str]]:
     Cached, and independent of any store, so an ingest can prepare it while its last Parquet
     files are written (sqlglot takes ~0.15 s the first time).
     """
+    from s3sleuth.sql.translate import translate  # sqlglot: ingest imports it on a thread
+
     queries = {name: unique_events_sql(name) for name in EVENT_TABLES} | match_views()
     return enrichment_sql("duckdb"), {
         name: translate(sql, target="duckdb")[0] for name, sql in queries.items()
