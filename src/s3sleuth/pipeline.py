@@ -41,7 +41,7 @@ from s3sleuth.sources.s3 import (
     S3Options,
     S3Reader,
 )
-from s3sleuth.store.catalog import translated_views, write_catalog_file
+from s3sleuth.store import catalog as catalogs
 from s3sleuth.store.manifest import WHOLE, Interval
 from s3sleuth.store.store import Store
 
@@ -260,7 +260,7 @@ def ingest(
             if on_plan is not None:
                 on_plan([*planned, *objects])
             kinds = [(source, kind_of(source, kind)) for source in planned]
-            catalog = _Ahead(translated_views)
+            catalog = _Ahead(catalogs.prepare)
             local: list[Source] = [source for source, k in kinds if k == "access"]
             run = partial(
                 _access_logs,
@@ -290,7 +290,7 @@ def ingest(
                     if source.name == "<stdin>":
                         source.path.unlink(missing_ok=True)
             catalog.wait()
-            write_catalog_file(target)
+            catalogs.write_catalog_file(target)
     except OSError as err:
         raise S3SleuthError(
             f"cannot read or write: {err}", hint="check paths and permissions"

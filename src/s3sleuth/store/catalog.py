@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from s3sleuth.correlate.joins import match_views
 from s3sleuth.enrich import enrichment_sql
@@ -28,6 +27,9 @@ from s3sleuth.fields import (
 )
 from s3sleuth.sql.literal import string_list, string_literal
 from s3sleuth.store.store import Store
+
+if TYPE_CHECKING:
+    import duckdb
 
 ATHENA_SCHEMA = "s3_access_logs_db"
 ATHENA_TABLE = "mybucket_logs"
@@ -118,6 +120,14 @@ def translated_views() -> tuple[str, dict[str, str]]:
     }
 
 
+def prepare() -> None:
+    """Everything writing a catalog needs that does not depend on the store: DuckDB and
+    sqlglot loaded, the SQL translated. An ingest runs it on a thread while it finishes."""
+    import duckdb  # noqa: F401
+
+    translated_views()
+
+
 def view_statements(store: Store) -> list[str]:
     athena = ",\n  ".join(f'{sql} AS "{name}"' for name, sql in athena_columns().items())
     enrichment, queries = translated_views()
@@ -143,6 +153,8 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
 
 def connect(store: Store) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the store's views defined."""
+    import duckdb
+
     con = duckdb.connect()
     configure(con)
     for statement in view_statements(store):
@@ -153,6 +165,8 @@ def connect(store: Store) -> duckdb.DuckDBPyConnection:
 def write_catalog_file(store: Store) -> Path:
     """Persist the views in `catalog.duckdb`, for any DuckDB client
     (`duckdb STORE/catalog.duckdb`)."""
+    import duckdb  # imported ahead, on a thread, by an ingest (see `prepare`)
+
     tmp = store.catalog_path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
