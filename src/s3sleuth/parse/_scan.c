@@ -1,20 +1,22 @@
 /*
  * s3sleuth.parse._scan: the compiled part of the fast path.
  *
- * Three small, format-agnostic loops that numpy cannot do without a Python-level pass per
- * line or a copy per token:
+ * Small, format-agnostic loops that numpy cannot do without a Python-level pass per line or
+ * a copy per token:
  *
- *   tokenize  splits lines into field tokens, and keeps only lines whose split is certain:
- *             one space between tokens, no empty token, the Time field as one 28-byte
- *             "[...]" token, the three quoted slots all quoted (content without a quote) or
- *             all bare, no quote anywhere else, no CR, valid UTF-8.
- *   gather    copies token byte ranges into one Arrow binary/string column.
- *   integers  decimal tokens -> values, with the canonical-form check.
+ *   lines        cuts a block into lines (LF, with a CR before it dropped).
+ *   tokenize     splits lines into field tokens, and keeps only lines whose split is certain:
+ *                one space between tokens, no empty token, the Time field as one 28-byte
+ *                "[...]" token, the three quoted slots all quoted (content without a quote)
+ *                or all bare, no quote anywhere else, no CR, valid UTF-8.
+ *   gather       copies token byte ranges into one Arrow binary/string column.
+ *   integers     decimal tokens -> values, with the canonical-form check.
+ *   decode_keys  percent-decodes keys once or twice, flagging layers that are not UTF-8.
  *
- * Everything it returns is checked again in Python (parse/scanned.py, parse/typed.py): a line
- * this module accepts is still sent to the reference parser unless every field is canonical.
- * Buffers come in and go out through the buffer protocol (bytes), so building needs no numpy
- * headers.
+ * Everything it returns is checked again in Python (parse/split_compiled.py, parse/typed.py):
+ * a line this module accepts still goes to the reference parser unless every field is
+ * canonical. Buffers come in and go out through the buffer protocol (bytes), so building
+ * needs no numpy headers. The loops release the GIL: ingest parses on threads.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -25,6 +27,9 @@
 #define TIME_WIDTH 28      /* "[dd/Mon/yyyy:HH:MM:SS +0000]" */
 #define TIME_SPACE 21      /* where the space inside it sits */
 #define MIN_TOKENS 17
+#define REQUEST_URI 8      /* 0-based indices of the three quoted fields */
+#define REFERER 15
+#define USER_AGENT 16
 #define SLACK 16         /* gather: tokens this short are copied as one 16-byte block */
 
 /* Byte classes for the scanning loops. */
@@ -133,7 +138,7 @@ static int split_line(const unsigned char *d, int64_t start, int64_t end, int ma
             token_end = pos + TIME_WIDTH;
             starts[t] = pos;
             lengths[t] = TIME_WIDTH;
-        } else if ((t == 8 || t == 15 || t == 16) && d[pos] == '"') {
+        } else if ((t == REQUEST_URI || t == REFERER || t == USER_AGENT) && d[pos] == '"') {
             const unsigned char *close = memchr(d + pos + 1, '"', (size_t)(end - pos - 1));
             if (close == NULL) return 0;
             token_end = (close - d) + 1;
