@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import numpy as np
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s3sleuth.parse import columns as col
+from s3sleuth.parse import compiled
 from tests.conftest import splitter
 
 T = TypeVar("T")
@@ -67,3 +69,40 @@ def test_integers(values: list[bytes], bigint: bool, dash_is_zero: bool) -> None
         assert good == (canonical or value == b"-")
         if canonical:
             assert parsed == int(value)
+
+
+times = st.lists(
+    st.one_of(
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)).map(
+            lambda t: t.strftime("[%d/%b/%Y:%H:%M:%S +0000]").encode()
+        ),
+        st.from_regex(
+            rb"\A\[[0-9]{2}/(Jan|Feb|Foo)/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} \+0[01]00\]\Z"
+        ),
+        st.sampled_from(
+            [b"-", b"", b"[29/Feb/2023:00:00:00 +0000]", b"[29/Feb/2024:00:00:00 +0000]"]
+        ),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300)
+@given(times)
+def test_timestamps(values: list[bytes]) -> None:
+    data, starts, lengths = _ranges(values)
+    with splitter("compiled"):
+        scan = compiled.scan()
+        assert scan is not None
+        out = scan.timestamps(data, starts, lengths)
+    seconds, days = (np.frombuffer(b, np.int64) for b in out[:2])
+    valid, ok = (np.frombuffer(b, np.bool_) for b in out[2:])
+    want_seconds, want_days, want_valid, want_ok = col.timestamps(data, starts, lengths)
+    assert ok.tolist() == want_ok.tolist() and valid.tolist() == want_valid.tolist()
+    good = ok & valid
+    assert seconds[good].tolist() == want_seconds[good].tolist()
+    assert days[good].tolist() == want_days[good].tolist()
+    for value, second, fine in zip(values, seconds.tolist(), good.tolist(), strict=True):
+        if fine:  # and both agree with Python's own calendar
+            parsed = datetime.strptime(value.decode(), "[%d/%b/%Y:%H:%M:%S +0000]")
+            assert second == int(parsed.replace(tzinfo=UTC).timestamp())

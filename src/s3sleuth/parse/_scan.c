@@ -1,7 +1,7 @@
 /*
  * s3sleuth.parse._scan: the compiled part of the fast path.
  *
- * Small, format-agnostic loops that numpy cannot do without a Python-level pass per line or
+ * Small loops that numpy cannot do without a Python-level pass per line or
  * a copy per token:
  *
  *   lines        cuts a block into lines (LF, with a CR before it dropped).
@@ -12,6 +12,7 @@
  *   gather       copies token byte ranges into one Arrow binary/string column.
  *   integers     decimal tokens -> values, with the canonical-form check.
  *   decode_keys  percent-decodes keys once or twice, flagging layers that are not UTF-8.
+ *   timestamps   canonical Time tokens -> epoch seconds and days.
  *
  * Everything it returns is checked again in Python (parse/split_compiled.py, parse/typed.py):
  * a line this module accepts still goes to the reference parser unless every field is
@@ -567,12 +568,108 @@ done:
     return result;
 }
 
+static const char MONTHS[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int two_digits(const unsigned char *p, int *out) {
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return 0;
+    *out = (p[0] - '0') * 10 + (p[1] - '0');
+    return 1;
+}
+
+/* "[dd/Mon/yyyy:HH:MM:SS +0000]" -> epoch seconds; 0 when not in exactly that form. */
+static int parse_time(const unsigned char *p, int64_t *seconds, int64_t *days) {
+    static const int month_days[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int day, hour, minute, second, century, year2, month = 0;
+    if (p[0] != '[' || p[3] != '/' || p[7] != '/' || p[12] != ':' || p[15] != ':'
+        || p[18] != ':' || memcmp(p + 21, " +0000]", 7) != 0)
+        return 0;
+    if (!two_digits(p + 1, &day) || !two_digits(p + 8, &century) || !two_digits(p + 10, &year2)
+        || !two_digits(p + 13, &hour) || !two_digits(p + 16, &minute)
+        || !two_digits(p + 19, &second))
+        return 0;
+    for (int k = 0; k < 12; k++)
+        if (memcmp(p + 4, MONTHS[k], 3) == 0) month = k + 1;
+    int year = century * 100 + year2;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int length = month ? month_days[month] + (month == 2 && leap) : 0;
+    if (!month || year < 1 || day < 1 || day > length || hour > 23 || minute > 59 || second > 59)
+        return 0;
+    *days = days_from_civil(year, month, day);
+    *seconds = *days * 86400 + hour * 3600 + minute * 60 + second;
+    return 1;
+}
+
+PyDoc_STRVAR(timestamps_doc,
+"timestamps(data, starts, lengths) -> (seconds, days, valid, ok)\n\n"
+"Time tokens (int32 `starts`/`lengths` into `data`) in the canonical form\n"
+"'[dd/Mon/yyyy:HH:MM:SS +0000]' -> int64 epoch seconds and days, uint8 valid (not '-') and\n"
+"ok ('-' or canonical). Rows that are not ok get zeros.");
+
+static PyObject *timestamps(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *data_obj, *starts_obj, *lengths_obj;
+    Buf data = {0}, starts = {0}, lengths = {0};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOO", &data_obj, &starts_obj, &lengths_obj)) return NULL;
+    if (get_buf(data_obj, &data, 1, "data") < 0 || get_buf(starts_obj, &starts, 4, "starts") < 0
+        || get_buf(lengths_obj, &lengths, 4, "lengths") < 0)
+        goto done;
+    Py_ssize_t n = starts.view.len / 4;
+    const int32_t *s = starts.view.buf, *l = lengths.view.buf;
+    if (lengths.view.len / 4 != n) {
+        PyErr_SetString(PyExc_ValueError, "starts and lengths differ in length");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] < 0 || l[i] < 0 || (int64_t)s[i] + l[i] > data.view.len) {
+            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
+            goto done;
+        }
+    }
+    char *sp = NULL, *dp = NULL, *vp = NULL, *op = NULL;
+    PyObject *secs = new_bytes(n * 8, &sp), *days = new_bytes(n * 8, &dp);
+    PyObject *valid = new_bytes(n, &vp), *ok = new_bytes(n, &op);
+    if (secs && days && valid && ok) {
+        const unsigned char *d = data.view.buf;
+        int64_t *out_s = (int64_t *)sp, *out_d = (int64_t *)dp;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int dash = l[i] == 1 && d[s[i]] == '-';
+            int good = !dash && l[i] == TIME_WIDTH && parse_time(d + s[i], out_s + i, out_d + i);
+            if (!good) out_s[i] = out_d[i] = 0;
+            vp[i] = (char)!dash;
+            op[i] = (char)(dash || good);
+        }
+        Py_END_ALLOW_THREADS
+        result = Py_BuildValue("(NNNN)", secs, days, valid, ok);
+    } else {
+        Py_XDECREF(secs); Py_XDECREF(days); Py_XDECREF(valid); Py_XDECREF(ok);
+    }
+done:
+    release(&data);
+    release(&starts);
+    release(&lengths);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, tokenize_doc},
     {"gather", gather, METH_VARARGS, gather_doc},
     {"integers", integers, METH_VARARGS, integers_doc},
     {"lines", lines, METH_VARARGS, lines_doc},
     {"decode_keys", decode_keys, METH_VARARGS, decode_keys_doc},
+    {"timestamps", timestamps, METH_VARARGS, timestamps_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -117,7 +117,7 @@ def _checked(
             continue
         present = counts >= field.position
         if field.kind == "time":
-            out["time"], out["date"], field_ok = _times(tokens.binary())
+            out["time"], out["date"], field_ok = _times(tokens)
             ok &= field_ok
         elif field.kind in ("int", "bigint"):
             values, valid, field_ok = col.integers(
@@ -155,18 +155,24 @@ def _string(array: pa.Array, valid: col.Bools) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(array), [validity, offsets, data])
 
 
-def _times(tokens: pa.Array) -> tuple[pa.Array, pa.Array, col.Bools]:
+def _times(tokens: Tokens) -> tuple[pa.Array, pa.Array, col.Bools]:
     """(time, date, ok) from Time tokens `[dd/Mon/yyyy:HH:MM:SS +0000]`.
 
-    A block holds a few hundred distinct seconds, so each distinct value is converted once.
+    Without the compiled module, each distinct value is converted once (a block of a busy
+    bucket still holds thousands of distinct seconds, so the compiled loop takes every row).
     """
-    encoded = pc.dictionary_encode(tokens)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    data, offsets = col.binary_buffers(encoded.dictionary)
-    seconds, days, valid, ok = col.timestamps(data, offsets[:-1], np.diff(offsets))
-    index = encoded.indices.to_numpy(zero_copy_only=False)
-    seconds, days, valid, ok = seconds[index], days[index], valid[index], ok[index]
+    if (scan := compiled.scan()) is not None:
+        out = scan.timestamps(tokens.data, tokens.starts, tokens.lengths)
+        seconds, days = (np.frombuffer(b, np.int64) for b in out[:2])
+        valid, ok = (np.frombuffer(b, np.bool_) for b in out[2:])
+    else:
+        encoded = pc.dictionary_encode(tokens.binary())
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        data, offsets = col.binary_buffers(encoded.dictionary)
+        seconds, days, valid, ok = col.timestamps(data, offsets[:-1], np.diff(offsets))
+        index = encoded.indices.to_numpy(zero_copy_only=False)
+        seconds, days, valid, ok = seconds[index], days[index], valid[index], ok[index]
     time = pa.array(seconds * 1_000_000, pa.timestamp("us", tz="UTC"), mask=~valid)
     date = pa.array(days.astype(np.int32), pa.date32(), mask=~valid)
     return time, date, ok
