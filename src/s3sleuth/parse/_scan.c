@@ -118,6 +118,41 @@ static PyObject *new_bytes(Py_ssize_t size, char **out) {
     return obj;
 }
 
+/* Byte ranges of a buffer: int32 starts and lengths, each checked to lie inside it. */
+typedef struct {
+    Buf data, starts, lengths;
+    Py_ssize_t n;
+    const unsigned char *d;
+    const int32_t *s, *l;
+} Ranges;
+
+static int get_ranges(PyObject *data, PyObject *starts, PyObject *lengths, Ranges *r) {
+    if (get_buf(data, &r->data, 1, "data") < 0 || get_buf(starts, &r->starts, 4, "starts") < 0
+        || get_buf(lengths, &r->lengths, 4, "lengths") < 0)
+        return -1;
+    r->n = r->starts.view.len / 4;
+    r->d = r->data.view.buf;
+    r->s = r->starts.view.buf;
+    r->l = r->lengths.view.buf;
+    if (r->lengths.view.len / 4 != r->n) {
+        PyErr_SetString(PyExc_ValueError, "starts and lengths differ in length");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < r->n; i++) {
+        if (r->s[i] < 0 || r->l[i] < 0 || (int64_t)r->s[i] + r->l[i] > r->data.view.len) {
+            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void release_ranges(Ranges *r) {
+    release(&r->data);
+    release(&r->starts);
+    release(&r->lengths);
+}
+
 /*
  * Split one line into at most `max_tokens` tokens. Returns the token count, or 0 when the
  * line's split is not certain. starts/lengths receive absolute offsets into the buffer; for a
@@ -286,26 +321,14 @@ PyDoc_STRVAR(gather_doc,
 static PyObject *gather(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *data_obj, *starts_obj, *lengths_obj;
-    Buf data = {0}, starts = {0}, lengths = {0};
+    Ranges r = {0};
     PyObject *result = NULL;
     if (!PyArg_ParseTuple(args, "OOO", &data_obj, &starts_obj, &lengths_obj)) return NULL;
-    if (get_buf(data_obj, &data, 1, "data") < 0 || get_buf(starts_obj, &starts, 4, "starts") < 0
-        || get_buf(lengths_obj, &lengths, 4, "lengths") < 0)
-        goto done;
-    Py_ssize_t n = starts.view.len / 4;
-    const int32_t *s = starts.view.buf, *l = lengths.view.buf;
-    if (lengths.view.len / 4 != n) {
-        PyErr_SetString(PyExc_ValueError, "starts and lengths differ in length");
-        goto done;
-    }
+    if (get_ranges(data_obj, starts_obj, lengths_obj, &r) < 0) goto done;
+    Py_ssize_t n = r.n;
+    const int32_t *s = r.s, *l = r.l;
     int64_t total = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (s[i] < 0 || l[i] < 0 || (int64_t)s[i] + l[i] > data.view.len) {
-            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
-            goto done;
-        }
-        total += l[i];
-    }
+    for (Py_ssize_t i = 0; i < n; i++) total += l[i];
     if (total > INT32_MAX) {
         PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of values for one column");
         goto done;
@@ -316,17 +339,17 @@ static PyObject *gather(PyObject *self, PyObject *args) {
     PyObject *values = new_bytes((Py_ssize_t)total + SLACK, &vp);
     if (offsets && values) {
         int32_t *o = (int32_t *)op;
-        const char *d = data.view.buf;
-        Py_ssize_t len = data.view.len;
+        const unsigned char *d = r.d;
+        Py_ssize_t len = r.data.view.len;
         int32_t at = 0;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             o[i] = at;
-            if (l[i] <= SLACK && s[i] + SLACK <= len)
+            if (l[i] <= SLACK && (int64_t)s[i] + SLACK <= len)
                 memcpy(vp + at, d + s[i], SLACK);
             else
                 memcpy(vp + at, d + s[i], (size_t)l[i]);
-            at += (int32_t)l[i];
+            at += l[i];
         }
         o[n] = at;
         Py_END_ALLOW_THREADS
@@ -340,9 +363,7 @@ static PyObject *gather(PyObject *self, PyObject *args) {
         Py_XDECREF(values);
     }
 done:
-    release(&data);
-    release(&starts);
-    release(&lengths);
+    release_ranges(&r);
     return result;
 }
 
@@ -356,7 +377,7 @@ static PyObject *integers(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *data_obj, *starts_obj, *lengths_obj;
     int max_digits;
-    Buf data = {0}, starts = {0}, lengths = {0};
+    Ranges r = {0};
     PyObject *result = NULL;
     if (!PyArg_ParseTuple(args, "OOOi", &data_obj, &starts_obj, &lengths_obj, &max_digits))
         return NULL;
@@ -364,26 +385,14 @@ static PyObject *integers(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "max_digits must be between 1 and 18");
         return NULL;
     }
-    if (get_buf(data_obj, &data, 1, "data") < 0 || get_buf(starts_obj, &starts, 4, "starts") < 0
-        || get_buf(lengths_obj, &lengths, 4, "lengths") < 0)
-        goto done;
-    Py_ssize_t n = starts.view.len / 4;
-    const int32_t *s = starts.view.buf, *l = lengths.view.buf;
-    if (lengths.view.len / 4 != n) {
-        PyErr_SetString(PyExc_ValueError, "starts and lengths differ in length");
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (s[i] < 0 || l[i] < 0 || (int64_t)s[i] + l[i] > data.view.len) {
-            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
-            goto done;
-        }
-    }
+    if (get_ranges(data_obj, starts_obj, lengths_obj, &r) < 0) goto done;
+    Py_ssize_t n = r.n;
+    const int32_t *s = r.s, *l = r.l;
     char *vp = NULL, *okp = NULL;
     PyObject *values = new_bytes(n * 8, &vp), *ok = new_bytes(n, &okp);
     if (values && ok) {
         int64_t *v = (int64_t *)vp;
-        const unsigned char *d = data.view.buf;
+        const unsigned char *d = r.d;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             int64_t value = 0;
@@ -404,12 +413,9 @@ static PyObject *integers(PyObject *self, PyObject *args) {
         Py_XDECREF(ok);
     }
 done:
-    release(&data);
-    release(&starts);
-    release(&lengths);
+    release_ranges(&r);
     return result;
 }
-
 
 PyDoc_STRVAR(lines_doc,
 "lines(data) -> (starts, lengths)\n\n"
@@ -485,29 +491,25 @@ PyDoc_STRVAR(decode_keys_doc,
 static PyObject *decode_keys(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *data_obj, *starts_obj, *lengths_obj, *passes_obj;
-    Buf data = {0}, starts = {0}, lengths = {0}, passes = {0};
+    Ranges r = {0};
+    Buf passes = {0};
     PyObject *result = NULL;
     unsigned char *scratch = NULL;
     if (!PyArg_ParseTuple(args, "OOOO", &data_obj, &starts_obj, &lengths_obj, &passes_obj))
         return NULL;
-    if (get_buf(data_obj, &data, 1, "data") < 0 || get_buf(starts_obj, &starts, 4, "starts") < 0
-        || get_buf(lengths_obj, &lengths, 4, "lengths") < 0
+    if (get_ranges(data_obj, starts_obj, lengths_obj, &r) < 0
         || get_buf(passes_obj, &passes, 1, "passes") < 0)
         goto done;
-    Py_ssize_t n = starts.view.len / 4;
-    const int32_t *s = starts.view.buf, *l = lengths.view.buf;
+    Py_ssize_t n = r.n;
+    const int32_t *s = r.s, *l = r.l;
     const unsigned char *twice = passes.view.buf;
-    if (lengths.view.len / 4 != n || passes.view.len != n) {
-        PyErr_SetString(PyExc_ValueError, "starts, lengths and passes differ in length");
+    if (passes.view.len != n) {
+        PyErr_SetString(PyExc_ValueError, "passes and the ranges differ in length");
         goto done;
     }
     int64_t total = 0;
     int32_t longest = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (s[i] < 0 || l[i] < 0 || (int64_t)s[i] + l[i] > data.view.len) {
-            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
-            goto done;
-        }
         total += l[i];
         if (l[i] > longest) longest = l[i];
     }
@@ -526,7 +528,7 @@ static PyObject *decode_keys(PyObject *self, PyObject *args) {
         goto done;
     }
     int32_t *o = (int32_t *)op, at = 0;
-    const unsigned char *d = data.view.buf;
+    const unsigned char *d = r.d;
     unsigned char *v = (unsigned char *)vp;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -561,9 +563,7 @@ static PyObject *decode_keys(PyObject *self, PyObject *args) {
     result = Py_BuildValue("(NNN)", offsets, values, bad);
 done:
     PyMem_Free(scratch);
-    release(&data);
-    release(&starts);
-    release(&lengths);
+    release_ranges(&r);
     release(&passes);
     return result;
 }
@@ -619,29 +619,17 @@ PyDoc_STRVAR(timestamps_doc,
 static PyObject *timestamps(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *data_obj, *starts_obj, *lengths_obj;
-    Buf data = {0}, starts = {0}, lengths = {0};
+    Ranges r = {0};
     PyObject *result = NULL;
     if (!PyArg_ParseTuple(args, "OOO", &data_obj, &starts_obj, &lengths_obj)) return NULL;
-    if (get_buf(data_obj, &data, 1, "data") < 0 || get_buf(starts_obj, &starts, 4, "starts") < 0
-        || get_buf(lengths_obj, &lengths, 4, "lengths") < 0)
-        goto done;
-    Py_ssize_t n = starts.view.len / 4;
-    const int32_t *s = starts.view.buf, *l = lengths.view.buf;
-    if (lengths.view.len / 4 != n) {
-        PyErr_SetString(PyExc_ValueError, "starts and lengths differ in length");
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (s[i] < 0 || l[i] < 0 || (int64_t)s[i] + l[i] > data.view.len) {
-            PyErr_SetString(PyExc_ValueError, "a range lies outside the data");
-            goto done;
-        }
-    }
+    if (get_ranges(data_obj, starts_obj, lengths_obj, &r) < 0) goto done;
+    Py_ssize_t n = r.n;
+    const int32_t *s = r.s, *l = r.l;
     char *sp = NULL, *dp = NULL, *vp = NULL, *op = NULL;
     PyObject *secs = new_bytes(n * 8, &sp), *days = new_bytes(n * 8, &dp);
     PyObject *valid = new_bytes(n, &vp), *ok = new_bytes(n, &op);
     if (secs && days && valid && ok) {
-        const unsigned char *d = data.view.buf;
+        const unsigned char *d = r.d;
         int64_t *out_s = (int64_t *)sp, *out_d = (int64_t *)dp;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
@@ -657,9 +645,7 @@ static PyObject *timestamps(PyObject *self, PyObject *args) {
         Py_XDECREF(secs); Py_XDECREF(days); Py_XDECREF(valid); Py_XDECREF(ok);
     }
 done:
-    release(&data);
-    release(&starts);
-    release(&lengths);
+    release_ranges(&r);
     return result;
 }
 
