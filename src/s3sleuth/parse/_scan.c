@@ -147,6 +147,13 @@ static int get_ranges(PyObject *data, PyObject *starts, PyObject *lengths, Range
     return 0;
 }
 
+/* The (data, starts, lengths) arguments of a function that takes only those. */
+static int parse_ranges(PyObject *args, Ranges *r) {
+    PyObject *data, *starts, *lengths;
+    if (!PyArg_ParseTuple(args, "OOO", &data, &starts, &lengths)) return -1;
+    return get_ranges(data, starts, lengths, r);
+}
+
 static void release_ranges(Ranges *r) {
     release(&r->data);
     release(&r->starts);
@@ -320,11 +327,9 @@ PyDoc_STRVAR(gather_doc,
 
 static PyObject *gather(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *data_obj, *starts_obj, *lengths_obj;
     Ranges r = {0};
     PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "OOO", &data_obj, &starts_obj, &lengths_obj)) return NULL;
-    if (get_ranges(data_obj, starts_obj, lengths_obj, &r) < 0) goto done;
+    if (parse_ranges(args, &r) < 0) goto done;
     Py_ssize_t n = r.n;
     const int32_t *s = r.s, *l = r.l;
     int64_t total = 0;
@@ -618,11 +623,9 @@ PyDoc_STRVAR(timestamps_doc,
 
 static PyObject *timestamps(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *data_obj, *starts_obj, *lengths_obj;
     Ranges r = {0};
     PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "OOO", &data_obj, &starts_obj, &lengths_obj)) return NULL;
-    if (get_ranges(data_obj, starts_obj, lengths_obj, &r) < 0) goto done;
+    if (parse_ranges(args, &r) < 0) goto done;
     Py_ssize_t n = r.n;
     const int32_t *s = r.s, *l = r.l;
     char *sp = NULL, *dp = NULL, *vp = NULL, *op = NULL;
