@@ -21,9 +21,9 @@ MAX_TOKENS = KNOWN_FIELDS + 13  # lines with more trailing fields go to the refe
 _COLUMNS = KNOWN_FIELDS + 1  # the known fields, and where the first unknown one starts
 
 
-def split_compiled(scan: ModuleType, lines: Lines) -> tuple[dict[str, pa.Array], col.Ints]:
-    """(typed columns, their line indices) of the lines the compiled tokenizer splits with
-    certainty and whose every value is canonical."""
+def split_compiled(scan: ModuleType, lines: Lines) -> tuple[pa.Table, col.Ints]:
+    """(access_log columns, their line indices) of the lines the compiled tokenizer splits
+    with certainty and whose every value is canonical."""
     rows_buf, counts_buf, quoted_buf, starts_buf, lengths_buf, dash_buf = scan.tokenize(
         lines.data, lines.starts, lines.lengths, MAX_TOKENS, _COLUMNS
     )
@@ -37,8 +37,8 @@ def split_compiled(scan: ModuleType, lines: Lines) -> tuple[dict[str, pa.Array],
     fields: list[Tokens | None] = [
         Tokens(data, starts[t], lengths[t], dashes=dashes[t]) for t in range(KNOWN_FIELDS)
     ]
-    values, keep = typed(fields, counts, quoted, _extra_fields(data, lines, rows, counts, starts))
-    return values, rows[keep]
+    table, keep = typed(fields, counts, quoted, _extra_fields(data, lines, rows, counts, starts))
+    return table, rows[keep]
 
 
 def _extra_fields(

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from s3sleuth.fields import COLUMN_ORDER, KNOWN_FIELDS, MIN_FIELDS
+from s3sleuth.fields import KNOWN_FIELDS, MIN_FIELDS
 from s3sleuth.parse import columns as col
 from s3sleuth.parse.framing import Lines, non_utf8_lines
 from s3sleuth.parse.typed import Tokens, typed
@@ -89,7 +89,7 @@ def _pass_input(lines: Lines, rows: col.Ints) -> tuple[pa.Buffer, col.Ints]:
 
 
 def _exact(
-    table: pa.Table,
+    arrays: list[pa.Array],
     line_lengths: col.Ints,
     quoted: col.Bools,
     first_quote: col.Ints,
@@ -100,40 +100,38 @@ def _exact(
     The screen made the reader's split exact, so this comes down to lengths and the quotes
     being around tokens 9, 16 and 17 (the dash forms are checked with the values).
     """
-    n, columns = table.num_rows, table.num_columns
+    n, columns = len(line_lengths), len(arrays)
     ok = np.ones(n, bool)
     tokens_before = np.zeros(n, np.int64)  # bytes of the tokens so far
-    for i, name in enumerate(table.column_names):
+    for i, array in enumerate(arrays):
         if i == 9:  # where the Request-URI's quote must be: after 9 tokens and 9 spaces
             ok &= ~quoted | (first_quote == tokens_before + 9)
         if i == 16:  # the Referer's: 16 tokens, 16 spaces and the Request-URI's two quotes
             ok &= ~quoted | (third_quote == tokens_before + 18)
-        _, offsets = col.binary_buffers(table.column(name))
+        _, offsets = col.binary_buffers(array)
         lengths = np.diff(offsets)
         tokens_before += lengths
-        if name not in ("c9", "c16", "c17"):
+        if i not in (9, 16, 17):
             ok &= lengths > 0  # an empty token is a doubled or trailing space
     # the rebuilt line: the tokens, a space between each two, and the six quotes if quoted
     ok &= tokens_before + (columns - 1) + 6 * quoted == line_lengths
     return ok
 
 
-def _fields(table: pa.Table) -> tuple[list[Tokens | None], pa.Array]:
+def _fields(arrays: list[pa.Array]) -> tuple[list[Tokens | None], pa.Array]:
     """The wire fields of a pass's rows (the Time field is two CSV tokens), and the
     trailing fields this version does not know."""
-    field_count = table.num_columns - 1
-    arrays = [table.column(f"c{i}").combine_chunks() for i in range(table.num_columns)]
+    field_count = len(arrays) - 1
     time = pc.binary_join_element_wise(arrays[2], arrays[3], _SPACE)
     wire = [*arrays[:2], time, *arrays[4:]]
     fields: list[Tokens | None] = [
         Tokens.of(wire[p]) if p < field_count else None for p in range(KNOWN_FIELDS)
     ]
     extra = wire[KNOWN_FIELDS:]
-    n = table.num_rows
     extra_fields = (
         pc.binary_join_element_wise(*extra, _SPACE).cast(pa.string())
         if extra
-        else pa.nulls(n, pa.string())
+        else pa.nulls(len(arrays[0]), pa.string())
     )
     return fields, extra_fields
 
@@ -169,11 +167,11 @@ def _pass(
     if table.num_rows == 0 or columns - 1 < MIN_FIELDS:
         return _empty(), rows[:0], left, Counter(left_counts)
     mine = line_of_row[parsed_rows]
-    ok = _exact(table, lines.lengths[mine], quoted[mine], first_quote[mine], third_quote[mine])
-    fields, extra_fields = _fields(table)
+    arrays = [column.combine_chunks() for column in table.columns]
+    ok = _exact(arrays, lines.lengths[mine], quoted[mine], first_quote[mine], third_quote[mine])
+    fields, extra_fields = _fields(arrays)
     counts = np.full(table.num_rows, columns - 1, np.int64)
-    values, keep = typed(fields, counts, quoted[mine], extra_fields, ok)
-    out = pa.table({name: values[name] for name in COLUMN_ORDER if name in values})
+    out, keep = typed(fields, counts, quoted[mine], extra_fields, ok)
     return out, mine[keep], left, Counter(left_counts)
 
 

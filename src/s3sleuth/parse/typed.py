@@ -14,7 +14,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from s3sleuth.fields import BARE_DASH_OPERATIONS, BY_NAME, FIELDS, SINGLE_ENCODED_OPERATIONS
+from s3sleuth.fields import (
+    BARE_DASH_OPERATIONS,
+    BY_NAME,
+    COLUMN_ORDER,
+    FIELDS,
+    SINGLE_ENCODED_OPERATIONS,
+)
 from s3sleuth.parse import columns as col
 from s3sleuth.parse import compiled
 from s3sleuth.parse.framing import non_utf8_values
@@ -67,8 +73,9 @@ def typed(
     quoted: col.Bools,
     extra_fields: pa.Array,
     ok: col.Bools | None = None,
-) -> tuple[dict[str, pa.Array], col.Ints]:
-    """access_log columns of the rows canonical in every field, and which rows those are.
+) -> tuple[pa.Table, col.Ints]:
+    """access_log columns (in table order) of the rows canonical in every field, and which
+    rows those are.
 
     `fields[p - 1]` holds wire field p (None when no row has it); `counts` is each row's field
     count, and a row with fewer fields than p has NULL there. `quoted` says whether a row's
@@ -98,7 +105,7 @@ def typed(
                          ("extra_fields", extra_fields)):  # fmt: skip
         out[name] = values if everything else values.take(pa.array(keep))
     out["field_count"] = pa.array(counts[keep].astype(np.int16), pa.int16())
-    return out, keep
+    return pa.table({name: out[name] for name in COLUMN_ORDER if name in out}), keep
 
 
 def _checked(
@@ -132,7 +139,8 @@ def _checked(
             out[field.name] = pa.array(values, arrow_type, mask=~(valid & present))
         elif field.quoted:
             # S3 writes `-` bare for bare-dash operations and `"-"` for all others.
-            ok &= np.where(quoted, ~(tokens.dash() & bare), tokens.dash() & bare) | ~present
+            dash = tokens.dash()
+            ok &= np.where(quoted, ~(dash & bare), dash & bare) | ~present
     tls = fields[_TLS - 1]
     if tls is not None:
         # "TLS 1.3" (Storj) is one field written as two tokens; the reference parser joins them.

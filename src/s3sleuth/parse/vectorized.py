@@ -24,11 +24,7 @@ from s3sleuth.schema import ACCESS_LOG_SCHEMA
 def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
     """(access_log rows of the lines the fast path parsed exactly, their line indices)."""
     scan = compiled.scan()
-    if scan is not None:
-        values, rows = split_compiled(scan, lines)
-        table = pa.table({name: values[name] for name in COLUMN_ORDER if name in values})
-    else:
-        table, rows = split_csv(lines)
+    table, rows = split_compiled(scan, lines) if scan is not None else split_csv(lines)
     if table.num_rows == 0:
         return ACCESS_LOG_SCHEMA.empty_table(), rows[:0]
     n = table.num_rows
