@@ -131,9 +131,10 @@ def ingest_subprocess(source: Path, store: Path) -> tuple[float, int, dict[str, 
 
 def aggregate(store: Path) -> float:
     from s3sleuth.store.catalog import connect
-    from s3sleuth.store.store import Store
 
-    con = connect(Store.open(store))
+    from s3sleuth.store.store import StoreDir
+
+    con = connect(StoreDir.open(store))
     sql = (
         "SELECT operation, http_status, count(*) AS n, sum(bytes_sent) AS bytes "
         "FROM access_log GROUP BY ALL"

@@ -20,7 +20,7 @@ from typing import Any
 from bench_ingest import DATA, generate
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import denied
-from s3sleuth.pipeline import ingest as duckdb_ingest
+from s3sleuth.pipeline.local import ingest as duckdb_ingest
 from s3sleuth.spark import SparkEngine, session
 from s3sleuth.spark import ingest as spark_ingest
 

@@ -25,8 +25,8 @@ from s3sleuth.parse.block import SEGMENT, Block, parse
 from s3sleuth.parse.framing import pack
 from s3sleuth.parse.split_compiled import split_compiled
 from s3sleuth.parse.split_csv import split_csv
-from s3sleuth.pipeline import BLOCK_BYTES
-from s3sleuth.producer import _segments
+from s3sleuth.pipeline.local import BLOCK_BYTES
+from s3sleuth.pipeline.producer import _segments
 from s3sleuth.sources import LocalSource
 from s3sleuth.store.writer import DICTIONARY_COLUMNS, STATISTICS_COLUMNS
 

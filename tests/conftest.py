@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from s3sleuth.engines import Engine
+
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = Path(os.environ.get("S3SLEUTH_CONFORMANCE", REPO.parent / "shared" / "conformance"))
 SAMPLES = REPO / "src" / "s3sleuth" / "samples" / "logs"
@@ -88,3 +90,10 @@ def splitter(name: str) -> Iterator[None]:
         yield
     finally:
         compiled.ENABLED = saved
+
+
+def engine(path: Path) -> Engine:
+    """The engine of a session over the store at `path`, as the diagnoses take it."""
+    import s3sleuth
+
+    return s3sleuth.open(path).engine

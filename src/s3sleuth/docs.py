@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from s3sleuth.enrich import ENRICHMENTS
 from s3sleuth.events.tables import EVENT_TABLES
 from s3sleuth.fields import EXTRA_COLUMNS, FIELDS, column_types
-from s3sleuth.store.catalog import athena_columns
+from s3sleuth.views.aws_table import columns as athena_columns
+from s3sleuth.views.enrich import ENRICHMENTS
 
 FIELDS_DOC = Path(__file__).resolve().parents[2] / "docs" / "fields.md"
 
@@ -42,7 +42,8 @@ def fields_markdown() -> str:
         "",
         "## Enrichment columns of `access_log`",
         "",
-        "Computed on read from the fields above (`src/s3sleuth/enrich.py`).",
+        "Derived from the fields above (`src/s3sleuth/views/enrich.py`): stored as rows are "
+        "written, except the four parts of the request line, split when a query names them.",
         "",
         "| column | meaning |",
         "| --- | --- |",

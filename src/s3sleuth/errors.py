@@ -1,6 +1,7 @@
 """Errors with two faces: a one-line human message that says what to do, and structured fields.
 
-Only the CLI turns these into exit codes; library callers catch `S3SleuthError`.
+Messages speak in library terms; only the CLI turns these into flags, hints and exit codes.
+Library callers catch `S3SleuthError`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any
 class S3SleuthError(Exception):
     """Base class. `str(err)` is the one-line human message."""
 
-    exit_code = 1
     kind = "error"
 
     def __init__(self, message: str, *, hint: str | None = None, **details: Any) -> None:
@@ -30,21 +30,18 @@ class S3SleuthError(Exception):
 class UsageError(S3SleuthError):
     """A bad argument: the user can fix it by changing the command line."""
 
-    exit_code = 2
     kind = "usage"
 
 
 class SourceError(S3SleuthError):
     """A source could not be read (missing file, unreadable directory, ...)."""
 
-    exit_code = 2
     kind = "source"
 
 
 class QueryError(S3SleuthError):
     """SQL that could not be translated or run."""
 
-    exit_code = 2
     kind = "query"
 
 

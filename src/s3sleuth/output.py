@@ -10,8 +10,6 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from s3sleuth.errors import UsageError
+from s3sleuth.values import jsonable
 
 FORMATS = ("table", "json", "csv", "parquet")
 
@@ -31,20 +30,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def scrub(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def cell(value: Any) -> str:

@@ -11,8 +11,9 @@ import sqlglot
 from sqlglot import exp
 
 from s3sleuth.athena.ddl import AWS_DOCUMENTED_REGEX, input_regex, parquet_ddl, regex_ddl
-from s3sleuth.fields import FIELDS, column_types
+from s3sleuth.fields import FIELDS
 from s3sleuth.parse.line import LineRejected, parse_line
+from s3sleuth.views.catalog import stored_access_log
 from tests.conftest import ACCESS_SAMPLES, s3sleuth
 
 HOSTILE = (
@@ -52,7 +53,7 @@ def test_regex_ddl_parses_as_athena_sql(layout: str) -> None:
 
 def test_parquet_ddl_parses_and_lists_the_store_columns() -> None:
     tree = _statement(parquet_ddl("s3://bucket/store"))
-    assert [c.name for c in tree.find_all(exp.ColumnDef)] == list(column_types())
+    assert [c.name for c in tree.find_all(exp.ColumnDef)] == list(stored_access_log())
     assert "s3://bucket/store/access_log/" in tree.sql("athena")
 
 

@@ -17,8 +17,9 @@ import pytest
 
 from s3sleuth import ingest
 from s3sleuth.diagnose.denied import Finding, denied
-from s3sleuth.diagnose.window import Window
 from s3sleuth.output import jsonable
+from s3sleuth.window import Window
+from tests.conftest import engine
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden" / "denied.json"
@@ -33,7 +34,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def findings(store: Path) -> list[Finding]:
-    return denied(store)
+    return denied(engine(store))
 
 
 def by_summary(findings: list[Finding], start: str) -> Finding:
@@ -122,9 +123,9 @@ def test_private_source_points_at_the_vpc_endpoint_policy(findings: list[Finding
 
 
 def test_window_and_bucket_filters(store: Path) -> None:
-    only_logs = denied(store, Window.parse(None, None, "acme-logs"))
+    only_logs = denied(engine(store), Window.parse(None, None, "acme-logs"))
     assert [f.bucket for f in only_logs] == ["acme-logs"]
-    early = denied(store, Window.parse("2024-03-01T09:00", "2024-03-01T09:02", None))
+    early = denied(engine(store), Window.parse("2024-03-01T09:00", "2024-03-01T09:02", None))
     assert sum(f.count for f in early) == 2  # test.py at 09:00, jan.csv at 09:01
 
 
@@ -185,6 +186,6 @@ def test_the_key_sample_is_the_first_keys_in_order(tmp_path: Path) -> None:
     source = tmp_path / "many.log"
     source.write_text("\n".join(lines) + "\n")
     ingest([str(source)], tmp_path / "store")
-    (finding,) = denied(tmp_path / "store")
+    (finding,) = denied(engine(tmp_path / "store"))
     assert finding.key_total == 40
     assert finding.keys == keys[:20]

@@ -14,9 +14,9 @@ from s3sleuth import ingest
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.ip_ranges import IpRanges
 from s3sleuth.diagnose.network import network
-from s3sleuth.diagnose.window import Window
 from s3sleuth.output import jsonable
-from tests.conftest import s3sleuth
+from s3sleuth.window import Window
+from tests.conftest import engine, s3sleuth
 
 HERE = Path(__file__).parent
 
@@ -37,13 +37,13 @@ def golden(name: str, answer: Any) -> None:
 
 
 def verdicts(store: Path, **kw: Any) -> dict[str, str]:
-    return {r["principal_name"]: r["verdict"] for r in network(store, **kw).rows}
+    return {r["principal_name"]: r["verdict"] for r in network(engine(store), **kw).rows}
 
 
 def test_golden(store: Path) -> None:
-    golden("network.json", network(store).rows)
-    golden("network_by_ip.json", network(store, by="ip").rows)
-    golden("clients.json", clients(store))
+    golden("network.json", network(engine(store)).rows)
+    golden("network_by_ip.json", network(engine(store), by="ip").rows)
+    golden("clients.json", clients(engine(store)).to_dicts())
 
 
 def test_verdicts(store: Path) -> None:
@@ -75,7 +75,8 @@ def test_by_ip_with_aws_ranges(store: Path, tmp_path: Path) -> None:
         )
     )
     rows = {
-        r["remote_ip"]: r for r in network(store, by="ip", ip_ranges=IpRanges.load(ranges)).rows
+        r["remote_ip"]: r
+        for r in network(engine(store), by="ip", ip_ranges=IpRanges.load(ranges)).rows
     }
     assert (rows["52.192.12.142"]["aws_service"], rows["52.192.12.142"]["aws_region"]) == (
         "EC2",
@@ -85,7 +86,7 @@ def test_by_ip_with_aws_ranges(store: Path, tmp_path: Path) -> None:
     assert rows["10.0.1.179"]["network_path"] == "private"
     tagged = {
         r["principal_name"]: r["aws_services"]
-        for r in network(store, ip_ranges=IpRanges.load(ranges)).rows
+        for r in network(engine(store), ip_ranges=IpRanges.load(ranges)).rows
     }
     assert tagged["batch"] == ["EC2 ap-northeast-1"] and tagged["webapp"] == []
     assert rows["fd12:3456:789a::1"]["network_path"] == "private"
@@ -115,7 +116,7 @@ def test_expect_private_exits_3_and_lists_the_public_requests(store: Path) -> No
 
 
 def test_clients_tell_console_from_transfer_family(store: Path) -> None:
-    families = {(r["client"], r["principal_name"]) for r in clients(store)}
+    families = {(r["client"], r["principal_name"]) for r in clients(engine(store))}
     assert ("console", "webapp") in families
     assert ("transfer-family", "Transfer-Family-Role") in families
     assert ("aws-cli", "batch") in families and ("sdk-python", "private-only") in families

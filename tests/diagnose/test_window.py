@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from s3sleuth.diagnose.actions import iam_actions
-from s3sleuth.diagnose.window import Window, parse_time
 from s3sleuth.errors import UsageError
+from s3sleuth.window import Window, parse_time
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ import pytest
 
 from s3sleuth.reports.html import render_html, write_report
 from s3sleuth.reports.summary import summary
-from tests.conftest import REPO
+from tests.conftest import REPO, engine
 from tests.reports.conftest import IMG_KEY, SCRIPT_UA
 
 CHROMIUM = os.environ.get("S3SLEUTH_CHROMIUM", "/usr/bin/chromium")
@@ -29,7 +29,9 @@ ARGS = [
 
 @pytest.fixture(scope="module")
 def report(report_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_report(summary(report_store), tmp_path_factory.mktemp("html") / "report.html")
+    return write_report(
+        summary(engine(report_store)), tmp_path_factory.mktemp("html") / "report.html"
+    )
 
 
 def test_log_markup_is_text_in_the_html(report: Path) -> None:
@@ -114,7 +116,7 @@ def test_unwritable_report_path_is_a_one_line_error(report_store: Path, tmp_path
 
 
 def test_empty_window_renders(report_store: Path) -> None:
-    from s3sleuth.diagnose.window import Window
+    from s3sleuth.window import Window
 
-    page = render_html(summary(report_store, Window.parse("2030-01-01", None, None)))
+    page = render_html(summary(engine(report_store), Window.parse("2030-01-01", None, None)))
     assert "0 requests" in page

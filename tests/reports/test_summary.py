@@ -14,6 +14,7 @@ from s3sleuth.cli import cli
 from s3sleuth.output import defuse
 from s3sleuth.reports.summary import summary
 from s3sleuth.reports.terminal import render, sparkline
+from tests.conftest import engine
 from tests.reports.conftest import FORMULA_UA, SCRIPT_UA
 
 GOLDEN = Path(__file__).parent / "golden" / "summary.txt"
@@ -27,7 +28,7 @@ def _stable(text: str) -> str:
 
 def test_summary_golden_at_100_columns(report_store: Path) -> None:
     console = Console(width=100, record=True, color_system=None, force_terminal=False)
-    render(summary(report_store), console)
+    render(summary(engine(report_store)), console)
     text = _stable(console.export_text())
     if os.environ.get("S3SLEUTH_REGEN_GOLDEN"):
         GOLDEN.write_text(text)
@@ -42,14 +43,16 @@ def test_latency_percentiles_are_close_to_exact(report_store: Path) -> None:
         report_store,
         dialect="duckdb",
     )["q"][0].as_py()
-    row = next(r for r in summary(report_store).latency.rows if r["measure"] == "total time")
+    row = next(
+        r for r in summary(engine(report_store)).latency.rows if r["measure"] == "total time"
+    )
     assert row["p50"] <= row["p95"] <= row["p99"]
     for got, want in zip((row["p50"], row["p95"], row["p99"]), exact, strict=True):
         assert abs(got - want) <= 0.05 * want + 2
 
 
 def test_summary_has_every_part(report_store: Path) -> None:
-    s = summary(report_store)
+    s = summary(engine(report_store))
     titles = [t.title for t in s.tops]
     for part in (
         "buckets",

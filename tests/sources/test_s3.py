@@ -120,7 +120,7 @@ def test_rerun_fetches_only_new_or_changed_objects(
     c = client(s3.moto_endpoint)
     c.put_object(Bucket="logs", Key="rerun/2024-03-01-00-05-00-AAAAAAAAAAAAAAAA", Body=b"")
     keys = [f"rerun/2024-03-01-0{i}-05-00-{i:016X}" for i in range(1, 4)]
-    line = (Path(__file__).parents[1] / "correlate" / "logs" / "access.log").read_bytes()
+    line = (Path(__file__).parents[1] / "views" / "logs" / "access.log").read_bytes()
     for key in keys:
         c.put_object(Bucket="logs", Key=key, Body=line)
     first = ingest(["s3://logs/rerun/"], tmp_path / "s", s3=options(s3))

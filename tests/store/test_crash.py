@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from s3sleuth import ingest, query, synth
-from s3sleuth.store.store import Store
+from s3sleuth.store.store import StoreDir
 
 
 def _write_logs(directory: Path, files: int, lines: int) -> int:
@@ -68,7 +68,7 @@ def test_kill_9_mid_ingest_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
-    Store.open(store).close()  # recovery runs on open
+    StoreDir.open(store).close()  # recovery runs on open
     assert not any((store / "staging").iterdir())  # the unfinished batch is gone
     rows, distinct, rejects = _rows(store)
     with sqlite3.connect(store / "manifest.sqlite") as db:
@@ -89,7 +89,7 @@ def test_a_batch_committed_but_not_moved_is_finished_by_recovery(tmp_path: Path)
     _write_logs(logs, files=1, lines=200)
     ingest([str(logs)], store_dir)
     rows_before = _rows(store_dir)[0]
-    store = Store.open(store_dir)
+    store = StoreDir.open(store_dir)
     # Stage a copy of an existing part as a new batch, commit it, and "crash" before the moves.
     part = next((store_dir / "access_log").rglob("*.parquet"))
     batch = store.new_batch()
@@ -99,7 +99,7 @@ def test_a_batch_committed_but_not_moved_is_finished_by_recovery(tmp_path: Path)
     store.manifest.commit_batch(batch.id, [])
     store.close()
     copied = pq.read_metadata(part).num_rows
-    assert _rows(store_dir)[0] == rows_before + copied  # Store.open in query() rolled it forward
+    assert _rows(store_dir)[0] == rows_before + copied  # StoreDir.open in query() rolled it forward
     assert not (store_dir / "staging" / batch.id).exists()
     with sqlite3.connect(store_dir / "manifest.sqlite") as db:
         state = db.execute("SELECT state FROM batches WHERE batch_id = ?", (batch.id,)).fetchone()

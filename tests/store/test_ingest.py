@@ -48,7 +48,7 @@ def test_a_duplicate_found_once_hashed_redoes_the_batch_without_it(
 ) -> None:
     """New files are parsed while they are hashed; when two turn out to hold the same content,
     the uncommitted batch is redone with hashing first, and the copy is skipped."""
-    import s3sleuth.consumer as consumer
+    import s3sleuth.pipeline.consumer as consumer
 
     late: list[str] = []
     real_confirm = consumer.confirm

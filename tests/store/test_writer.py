@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from s3sleuth.parse import parse_line, render_line
 from s3sleuth.schema import ACCESS_LOG_SCHEMA
 from s3sleuth.store.partitions import partition_value
-from s3sleuth.store.store import Store
+from s3sleuth.store.store import StoreDir
 from s3sleuth.store.writer import BatchWriter
 from tests.parse.test_roundtrip import records
 
@@ -29,7 +29,7 @@ def test_records_round_trip_through_parquet(batch: list[dict[str, Any]]) -> None
         row["source_file"], row["source_line"] = "gen.log", i + 1
         rows.append(row)
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(Path(tmp), create=True)
+        store = StoreDir.open(Path(tmp), create=True)
         staged = store.new_batch()
         writer = BatchWriter(staged)
         writer.add_table(pa.Table.from_pylist(rows, schema=ACCESS_LOG_SCHEMA))
@@ -72,7 +72,7 @@ def _one_partition(n: int) -> pa.Table:
 
 def test_the_last_flush_is_written_in_two_halves(tmp_path: Path) -> None:
     rows = _one_partition(45_000)
-    store = Store.open(tmp_path, create=True)
+    store = StoreDir.open(tmp_path, create=True)
     staged = store.new_batch()
     writer = BatchWriter(staged, flush_rows=10**9)
     writer.add_table(rows.slice(0, 3_000))

@@ -2,6 +2,6 @@
 run as Athena queries (the `athena` extra)."""
 
 from s3sleuth.athena.ddl import parquet_ddl, regex_ddl
-from s3sleuth.athena.engine import AthenaEngine, AthenaOptions
+from s3sleuth.engines.athena import AthenaEngine, AthenaOptions
 
 __all__ = ["AthenaEngine", "AthenaOptions", "parquet_ddl", "regex_ddl"]

@@ -1,180 +1,20 @@
-"""The `s3sleuth` command: thin wrappers, one library call each.
+"""The `s3sleuth` command: thin wrappers, one library call each, plus rendering.
 
-This module holds what every command shares; `storage` and `diagnoses` hold the commands.
+`base` holds what every command shares; the commands register themselves on `cli` when their
+modules are imported here.
 
-Exit codes: 0 success, 1 failure, 2 bad argument or input, 130 interrupted.
+Exit codes: 0 success, 1 failure, 2 bad argument or input, 3 a check found something
+(`network --expect-private`), 130 interrupted.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
-from s3sleuth import __version__
-from s3sleuth.errors import S3SleuthError
-from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
-
-if TYPE_CHECKING:
-    from s3sleuth.pipeline import IngestResult
-    from s3sleuth.sources import LocalSource
-    from s3sleuth.sources.s3 import S3Object
-
-F = TypeVar("F", bound=Callable[..., Any])
-stderr = Console(stderr=True)
-
-
-def store_option(func: F) -> F:
-    return click.option(
-        "--store",
-        "store",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar=ENV_VAR,
-        show_envvar=True,
-        help=f"Store directory [default: ./{DEFAULT_STORE}].",
-    )(func)
-
-
-def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        return click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(choices),
-            default="table",
-            show_default=True,
-            help="Output format. json is one array of objects keyed by column name.",
-        )(func)
-
-    return decorate
-
-
-@contextmanager
-def _errors(debug: bool) -> Iterator[None]:
-    """Turn library errors into one-line messages and exit codes; tracebacks only with --debug."""
-    try:
-        yield
-    except S3SleuthError as err:
-        if debug:
-            raise
-        click.echo(f"error: {err}", err=True)
-        sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted; committed work is kept, the rest is redone next run", err=True)
-        sys.exit(130)
-    except Exception as err:  # a bug: still one line, with the way to learn more
-        if debug:
-            raise
-        click.echo(
-            f"internal error: {type(err).__name__}: {err} "
-            "(rerun with --debug for a traceback, and please report it)",
-            err=True,
-        )
-        sys.exit(1)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="s3sleuth")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.option(
-    "--no-csv-defuse",
-    is_flag=True,
-    help="Write CSV cells as they are; by default a cell starting with = + - @ gets a "
-    "leading ' so spreadsheets do not run it as a formula.",
-)
-@click.pass_context
-def cli(ctx: click.Context, debug: bool, no_csv_defuse: bool) -> None:
-    """Answers from Amazon S3 server access logs, offline.
-
-    Ingest logs into a local store, then query them with the Athena SQL you already have.
-    """
-    from s3sleuth import output
-
-    output.DEFUSE_CSV = not no_csv_defuse
-    ctx.obj = {"debug": debug}
-
-
-class _Bar:
-    """A progress bar on stderr, shown only on a terminal: sources, bytes, lines and rate."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.progress: Progress | None = None
-        self.task: Any = None
-        self.enabled = enabled and stderr.is_terminal
-
-    def plan(self, sources: Sequence[LocalSource | S3Object]) -> None:
-        if not self.enabled:
-            return
-        self.progress = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            TextColumn("{task.fields[done]}/{task.fields[sources]} sources"),
-            DownloadColumn(),
-            TextColumn("{task.fields[lines]:,} lines"),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=stderr,
-            transient=True,
-        )
-        self.progress.start()
-        total = sum(s.size for s in sources)
-        self.task = self.progress.add_task(
-            "ingesting", total=total, done=0, sources=len(sources), lines=0
-        )
-
-    def advance(self, nbytes: int, *, lines: int = 0, sources: int = 0) -> None:
-        if self.progress is not None:
-            fields = self.progress.tasks[0].fields
-            self.progress.update(
-                self.task,
-                advance=nbytes,
-                lines=fields["lines"] + lines,
-                done=fields["done"] + sources,
-            )
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-
-def _ingest_summary(result: IngestResult) -> str:
-    skipped = f", {result.skipped} already in the store" if result.skipped else ""
-    events = [
-        f"{count:,} {what}"
-        for count, what in (
-            (result.transfer_events, "Transfer Family events"),
-            (result.cloudtrail_events, "CloudTrail records"),
-        )
-        if count
-    ]
-    among = f" (of which {' and '.join(events)})" if events else ""
-    if result.outside_window:
-        among += f", {result.outside_window:,} outside the window or already stored"
-    return (
-        f"Ingested {result.files} files{skipped}: {result.lines:,} lines read, "
-        f"{result.parsed:,} parsed{among}, {result.rejected:,} rejected "
-        f"in {result.seconds:.1f} s ({result.lines_per_second:,.0f} lines/s) -> {result.store}"
-    )
+from s3sleuth.cli import athena, diagnoses, reports, storage
+from s3sleuth.cli.base import cli
 
 
 def main() -> None:
     cli(prog_name="s3sleuth")
 
-
-# The commands register themselves on `cli` when their modules are imported.
-from s3sleuth.cli import athena, diagnoses, reports, storage  # noqa: E402
 
 __all__ = ["athena", "cli", "diagnoses", "main", "reports", "storage"]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from s3sleuth.cli import _errors, cli
+from s3sleuth.cli.base import cli
 from s3sleuth.errors import UsageError
 
 
@@ -37,9 +35,7 @@ def athena_group() -> None:
 )
 @click.option("--database", default="s3_access_logs_db", show_default=True)
 @click.option("--table", help="Table name [default: mybucket_logs, or access_log with --parquet].")
-@click.pass_obj
 def ddl_command(
-    obj: dict[str, Any],
     location: str | None,
     layout: str,
     parquet: str | None,
@@ -53,16 +49,15 @@ def ddl_command(
     comments list what no RegexSerDe pattern can fix. With --parquet: a typed table over an
     s3sleuth store synced to S3.
     """
-    with _errors(obj["debug"]):
-        from s3sleuth.athena.ddl import DEFAULT_TABLE, parquet_ddl, regex_ddl
+    from s3sleuth.athena.ddl import DEFAULT_TABLE, parquet_ddl, regex_ddl
 
-        if (location is None) == (parquet is None):
-            raise UsageError(
-                "give exactly one of --location and --parquet",
-                hint="--location s3://LOGS/PREFIX/ for the raw logs, --parquet for a store",
-            )
-        if parquet is not None:
-            click.echo(parquet_ddl(parquet, database, table or "access_log"), nl=False)
-        else:
-            assert location is not None
-            click.echo(regex_ddl(location, layout, database, table or DEFAULT_TABLE), nl=False)
+    if (location is None) == (parquet is None):
+        raise UsageError(
+            "give exactly one of --location and --parquet",
+            hint="--location s3://LOGS/PREFIX/ for the raw logs, --parquet for a store",
+        )
+    if parquet is not None:
+        click.echo(parquet_ddl(parquet, database, table or "access_log"), nl=False)
+    else:
+        assert location is not None
+        click.echo(regex_ddl(location, layout, database, table or DEFAULT_TABLE), nl=False)

@@ -11,12 +11,12 @@ import click
 import pyarrow as pa
 from rich.console import Console
 
-from s3sleuth.cli import _Bar, _errors, _ingest_summary, cli, format_option, store_option
+from s3sleuth.cli.base import _Bar, _ingest_summary, cli, format_option, store_option
 from s3sleuth.errors import UsageError
 from s3sleuth.output import FORMATS, emit
 
 if TYPE_CHECKING:
-    from s3sleuth.results import IngestResult
+    from s3sleuth.pipeline.result import IngestResult
 
 
 @cli.command("ingest")
@@ -76,9 +76,7 @@ if TYPE_CHECKING:
     help="Commit after about this many MiB of input; a crash loses at most this much "
     "work, which the next run redoes.",
 )
-@click.pass_obj
 def ingest_command(
-    obj: dict[str, Any],
     sources: tuple[str, ...],
     store: Path | None,
     fmt: str,
@@ -106,55 +104,58 @@ def ingest_command(
     lines, or `aws logs filter-log-events` output) into `transfer_events`, and CloudTrail
     files (.json or .json.gz) into `cloudtrail_events`.
     """
-    with _errors(obj["debug"]):
-        if engine == "spark":
-            if since or until or any(s.startswith("s3://") for s in sources):
-                raise UsageError(
-                    "--engine spark reads whole files and URIs Spark can read",
-                    hint="drop --since/--until, and give s3:// sources as s3a:// URIs",
-                )
-            from s3sleuth.spark import ingest as spark_ingest
-            from s3sleuth.spark import session
-
-            result = spark_ingest(session(), list(sources), store, kind=kind)
-            _report(result, fmt)
-            return
-        from s3sleuth.lean import without_pandas
-        from s3sleuth.memory import system_allocator_for_arrow
-
-        # This process only parses and stores: skip PyArrow's pandas import, and let Arrow
-        # reuse freed memory as the parser does.
-        without_pandas()
-        system_allocator_for_arrow()
-        bar = _Bar(enabled=not quiet)
-        try:
-            from datetime import timedelta
-
-            from s3sleuth.diagnose.window import Window
-            from s3sleuth.pipeline import ingest  # each command imports only what it uses
-            from s3sleuth.sources.s3 import S3Options
-
-            window = Window.parse(since, until, None)
-            options = S3Options(profile, region, endpoint_url, pool, timedelta(hours=slack))
-            # Keep the cyclic GC from walking everything imported so far again and again while
-            # blocks are parsed (~60 ms of a 1M-line ingest, measured); unfrozen afterwards so
-            # exit cleans up as usual (DuckDB's bindings report what is never freed).
-            gc.freeze()
-            result = ingest(
-                list(sources),
-                store,
-                kind=kind,
-                since=window.since,
-                until=window.until,
-                s3=options,
-                progress=bar.advance,
-                on_plan=bar.plan,
-                commit_bytes=commit_mb << 20,
+    if engine == "spark":
+        if since or until or any(s.startswith("s3://") for s in sources):
+            raise UsageError(
+                "--engine spark reads whole files and URIs Spark can read",
+                hint="drop --since/--until, and give s3:// sources as s3a:// URIs",
             )
-        finally:
-            gc.unfreeze()
-            bar.close()
-        _report(result, fmt)
+        from s3sleuth.spark import ingest as spark_ingest
+        from s3sleuth.spark import session
+
+        _report(spark_ingest(session(), list(sources), store, kind=kind), fmt)
+        return
+    from datetime import timedelta
+
+    from s3sleuth.sources.s3 import S3Options
+    from s3sleuth.window import Window
+
+    window = Window.parse(since, until, None)
+    options = S3Options(profile, region, endpoint_url, pool, timedelta(hours=slack))
+    bar = _Bar(enabled=not quiet)
+    try:
+        result = _local_ingest(
+            list(sources),
+            store,
+            kind=kind,
+            since=window.since,
+            until=window.until,
+            s3=options,
+            progress=bar.advance,
+            on_plan=bar.plan,
+            commit_bytes=commit_mb << 20,
+        )
+    finally:
+        bar.close()
+    _report(result, fmt)
+
+
+def _local_ingest(*args: Any, **options: Any) -> IngestResult:
+    """`s3sleuth.ingest`, tuned for a process that only parses and stores: no pandas import
+    by PyArrow, Arrow reusing freed memory as the parser does, and the imported objects kept
+    out of the cyclic GC's walks (~60 ms of a 1M-line ingest, measured; unfrozen afterwards
+    so exit cleans up as usual: DuckDB's bindings report what is never freed)."""
+    from s3sleuth.lean import without_pandas
+    from s3sleuth.memory import system_allocator_for_arrow
+    from s3sleuth.pipeline.local import ingest
+
+    without_pandas()
+    system_allocator_for_arrow()
+    gc.freeze()
+    try:
+        return ingest(*args, **options)
+    finally:
+        gc.unfreeze()
 
 
 def _report(result: IngestResult, fmt: str) -> None:
@@ -192,9 +193,8 @@ def _report(result: IngestResult, fmt: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE instead of stdout (required for parquet).",
 )
-@click.pass_obj
 def query_command(
-    obj: dict[str, Any], sql: str, store: Path | None, dialect: str, fmt: str, output: Path | None
+    sql: str, store: Path | None, dialect: str, fmt: str, output: Path | None
 ) -> None:
     """Run SQL against the store.
 
@@ -202,9 +202,8 @@ def query_command(
     AWS-documented Athena table), so queries from AWS docs run unchanged. Use - to read
     the SQL from stdin.
     """
-    with _errors(obj["debug"]):
-        text = sys.stdin.read() if sql == "-" else sql
-        from s3sleuth.sql.run import query
+    import s3sleuth
 
-        table: pa.Table = query(text, store, dialect)
-        emit(table, fmt, output, console=Console())
+    text = sys.stdin.read() if sql == "-" else sql
+    with s3sleuth.open(store) as session:
+        emit(session.query(text, dialect), fmt, output, console=Console())

@@ -6,14 +6,12 @@ client-controlled, so this describes traffic rather than proving who sent it.
 
 from __future__ import annotations
 
-from typing import Any
-
-from s3sleuth.diagnose.window import Window
-from s3sleuth.sql.engine import StoreRef
-from s3sleuth.sql.run import query
+from s3sleuth.diagnose.result import Result, Row, rows
+from s3sleuth.engines import Engine
+from s3sleuth.window import Window
 
 
-def clients(store: StoreRef = None, window: Window | None = None) -> list[dict[str, Any]]:
+def clients(engine: Engine, window: Window | None = None) -> Result[Row]:
     """Requests by client family and version, principal and bucket, most first."""
     sql = f"""
 SELECT client, client_version, principal_name, principal_type, bucket,
@@ -24,5 +22,14 @@ FROM access_log
 WHERE {(window or Window()).where()}
 GROUP BY client, client_version, principal_name, principal_type, bucket
 ORDER BY requests DESC, client, client_version, principal_name, bucket"""
-    rows: list[dict[str, Any]] = query(sql, store).to_pylist()
-    return rows
+    return Result(rows(engine.run(sql)), sql=sql)
+
+
+def families(result: Result[Row]) -> Result[Row]:
+    """Requests per client family, most first: the one-line answer of `clients`."""
+    totals: dict[str, int] = {}
+    for row in result:
+        family = row["client"] or "unknown"
+        totals[family] = totals.get(family, 0) + row["requests"]
+    ordered = sorted(totals.items(), key=lambda kv: -kv[1])
+    return Result([Row(client=k, requests=v) for k, v in ordered], sql=result.sql)

@@ -13,13 +13,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from s3sleuth.correlate.evidence import cloudtrail_messages, policy_layer, transfer_errors
-from s3sleuth.correlate.joins import TransferWindow
 from s3sleuth.diagnose.actions import iam_actions, is_object_operation
-from s3sleuth.diagnose.window import Window
-from s3sleuth.sql.engine import StoreRef
+from s3sleuth.diagnose.evidence import cloudtrail_messages, policy_layer, transfer_errors
+from s3sleuth.diagnose.result import Result
+from s3sleuth.engines import Engine
 from s3sleuth.sql.literal import string_list
-from s3sleuth.sql.run import query
+from s3sleuth.values import jsonable
+from s3sleuth.views.joins import TransferWindow
+from s3sleuth.window import Window
 
 # Failures of the credentials or the signature: no IAM policy would change the outcome.
 CREDENTIAL_FAILURES = frozenset(
@@ -43,6 +44,8 @@ AUTH_FAILURES = (
     *sorted(CREDENTIAL_FAILURES),
 )
 KEY_LIMIT = 20
+# What a terminal table shows of a finding (`Finding.row`); JSON and CSV have every key.
+COLUMNS = ("finding", "requests", "first_seen", "last_seen", "errors", "evidence")
 _KMS = {
     "s3:GetObject": "kms:Decrypt",
     "s3:GetObjectVersion": "kms:Decrypt",
@@ -161,11 +164,23 @@ class Finding:
             )
         return f"{self.who} lacks {', '.join(self.iam_actions)} on {self.resource_arn}"
 
+    def row(self) -> dict[str, Any]:
+        """The finding as one line of a table (see COLUMNS)."""
+        return {
+            "finding": self.summary,
+            "requests": self.count,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "errors": ", ".join(self.error_codes),
+            "evidence": self.evidence,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         del out["reasoning"]
         out["summary"] = self.summary
-        return out
+        result: dict[str, Any] = jsonable(out)
+        return result
 
 
 def _checks(f: Finding, row: dict[str, Any]) -> list[str]:
@@ -293,10 +308,10 @@ def _reasoning(f: Finding, row: dict[str, Any], object_level: bool) -> list[str]
 
 
 def denied(
-    store: StoreRef = None,
+    engine: Engine,
     window: Window | None = None,
     transfer_window: TransferWindow | None = None,
-) -> list[Finding]:
+) -> Result[Finding]:
     """Authorization failures in the store, grouped, with what to grant and what to check.
 
     Transfer Family events and CloudTrail records in the store that join the denied rows add
@@ -304,12 +319,13 @@ def denied(
     layer).
     """
     window = window or Window()
-    rows = query(denied_sql(window), store).to_pylist()
+    sql = denied_sql(window)
+    rows = engine.run(sql).to_pylist()
     codes = string_list(AUTH_FAILURES)
-    transfer = transfer_errors(store, window, codes, transfer_window or TransferWindow())
-    trail = cloudtrail_messages(store, window, codes)
+    transfer = transfer_errors(engine, window, codes, transfer_window or TransferWindow())
+    trail = cloudtrail_messages(engine, window, codes)
     findings = []
     for row in rows:
         key = (row["requester"], row["operation"], row["bucket"])
         findings.append(_finding(row, transfer.get(key), trail.get(key)))
-    return findings
+    return Result(findings, sql=sql, columns=COLUMNS)

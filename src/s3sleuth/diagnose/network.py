@@ -8,18 +8,17 @@ so a switch to an endpoint shows plainly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
-from s3sleuth.correlate.joins import cloudtrail_condition
 from s3sleuth.diagnose.ip_ranges import IpRanges
-from s3sleuth.diagnose.window import Window
+from s3sleuth.diagnose.result import Result, Row, rows
+from s3sleuth.engines import Engine
 from s3sleuth.errors import UsageError
-from s3sleuth.sql.engine import StoreRef
-from s3sleuth.sql.run import query
+from s3sleuth.views.joins import cloudtrail_condition
+from s3sleuth.window import Window
 
 GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("remote_ip",)}
 
@@ -86,15 +85,12 @@ def verdict(row: dict[str, Any]) -> str:
     return text
 
 
-def _tag_principals(
-    rows: list[dict[str, Any]], ranges: IpRanges, window: Window, store: StoreRef
-) -> None:
+def _tag_principals(rows: list[Row], ranges: IpRanges, window: Window, engine: Engine) -> None:
     """`aws_services`: who owns each principal's public addresses (e.g. EC2: a NAT gateway or
     an instance's public IP, so traffic that could have used a gateway endpoint)."""
-    addresses = query(
+    addresses = engine.run(
         "SELECT DISTINCT requester, bucket, remote_ip FROM access_log "
-        f"WHERE network_path = 'public' AND {window.where()}",
-        store,
+        f"WHERE network_path = 'public' AND {window.where()}"
     ).to_pylist()
     owners: dict[tuple[Any, Any], set[str]] = {}
     for a in addresses:
@@ -107,18 +103,23 @@ def _tag_principals(
         row["aws_services"] = sorted(owners.get((row["principal_arn"], row["bucket"]), ()))
 
 
-@dataclass
-class NetworkReport:
-    rows: list[dict[str, Any]]
-    offending: pa.Table | None = None  # public requests, with --expect-private
+class NetworkReport(Result[Row]):
+    """Rows per principal and bucket (or address), and with `expect_private` the requests
+    that came from public addresses (`offending`)."""
+
+    offending: pa.Table | None = None
+
+    @property
+    def rows(self) -> list[Row]:
+        return self.items
 
     @property
     def public_requests(self) -> int:
-        return sum(int(r["public_requests"]) for r in self.rows)
+        return sum(int(r["public_requests"]) for r in self.items)
 
 
 def network(
-    store: StoreRef = None,
+    engine: Engine,
     window: Window | None = None,
     *,
     by: str = "principal",
@@ -130,8 +131,9 @@ def network(
     if by not in GROUPINGS:
         raise UsageError(f"cannot group by {by!r}", hint="use --by principal or --by ip")
     window = window or Window()
-    rows = query(network_sql(window, by), store).to_pylist()
-    for row in rows:
+    sql = network_sql(window, by)
+    found = rows(engine.run(sql))
+    for row in found:
         row["endpoint_kinds"] = sorted(k for k in row["endpoint_kinds"] if k)
         row["vpc_endpoint_ids"] = sorted(v for v in row["vpc_endpoint_ids"] if v)
         row["verdict"] = verdict(row)
@@ -142,13 +144,23 @@ def network(
         if by == "principal":
             row["principal_arn"] = row.pop("requester")
     if by == "principal" and ip_ranges is not None:
-        _tag_principals(rows, ip_ranges, window, store)
-    report = NetworkReport(rows)
+        _tag_principals(found, ip_ranges, window, engine)
+    report = NetworkReport(found, sql=sql, columns=_columns(by, ip_ranges is not None))
     if expect_private and report.public_requests:
-        report.offending = query(
+        report.offending = engine.run(
             "SELECT time, remote_ip, requester, operation, bucket, key, http_status "
             f"FROM access_log WHERE network_path = 'public' AND {window.where()} "
-            f"ORDER BY time LIMIT {offending_limit}",
-            store,
+            f"ORDER BY time LIMIT {offending_limit}"
         )
     return report
+
+
+def _columns(by: str, tagged: bool) -> tuple[str, ...]:
+    """What a terminal table shows of a network row; JSON and CSV have every key."""
+    keys = (
+        ("principal_name", "bucket", "requests", "private_requests", "public_requests")
+        if by == "principal"
+        else ("remote_ip", "network_path", "requests", "principals")
+    )
+    tags = ("aws_services",) if by == "principal" else ("aws_service", "aws_region")
+    return (*keys, "endpoint_kinds", "verdict", *(tags if tagged else ()))

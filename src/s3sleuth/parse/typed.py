@@ -186,9 +186,7 @@ def _times(tokens: Tokens) -> tuple[pa.Array, pa.Array, col.Bools]:
     return time, date, ok
 
 
-def _decode_keys(
-    tokens: Tokens, raw: pa.Array, operation: pa.Array
-) -> tuple[pa.Array, col.Bools]:
+def _decode_keys(tokens: Tokens, raw: pa.Array, operation: pa.Array) -> tuple[pa.Array, col.Bools]:
     """Decoded keys: twice for most operations, once for SINGLE_ENCODED_OPERATIONS.
 
     The reference parser stops at a layer that is not UTF-8; rows where a layer is not valid

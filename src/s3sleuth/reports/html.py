@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from s3sleuth.errors import MissingExtraError, UsageError
-from s3sleuth.output import jsonable
 from s3sleuth.reports.summary import Section, Summary
+from s3sleuth.values import jsonable
 
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from s3sleuth.diagnose.clients import clients
-from s3sleuth.diagnose.denied import Finding, denied, denied_sql
-from s3sleuth.diagnose.network import network, network_sql
-from s3sleuth.diagnose.window import Window
-from s3sleuth.sql.engine import StoreRef
-from s3sleuth.sql.run import query
+from s3sleuth.diagnose.denied import Finding, denied
+from s3sleuth.diagnose.network import network
+from s3sleuth.diagnose.result import Result, Row
+from s3sleuth.engines import Engine
+from s3sleuth.values import jsonable
+from s3sleuth.window import Window
 
 TOP = 10
 # (title, SQL expression of the grouped value)
@@ -47,25 +48,46 @@ class Summary:
     latency: Section
     network: Section
     tops: list[Section] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    findings: Result[Finding] = field(default_factory=lambda: Result([]))
     findings_sql: str = ""
-    network_rows: list[dict[str, Any]] = field(default_factory=list)
+    network_rows: list[Row] = field(default_factory=list)
     network_sql: str = ""
-    client_rows: list[dict[str, Any]] = field(default_factory=list)
+    client_rows: Result[Row] = field(default_factory=lambda: Result([]))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every section in its JSON form, keyed by name."""
+        sections = [self.totals, self.series, self.latency, self.network, *self.tops]
+        out: dict[str, Any] = {
+            "window": jsonable(
+                {
+                    "since": self.window.since,
+                    "until": self.window.until,
+                    "bucket": self.window.bucket,
+                }
+            ),
+            "step": self.step,
+            "sections": [
+                {"title": s.title, "sql": s.sql, "rows": jsonable(s.rows)} for s in sections
+            ],
+            "denied": self.findings.to_dicts(),
+            "network": [r.to_dict() for r in self.network_rows],
+            "clients": self.client_rows.to_dicts(),
+        }
+        return out
 
     @property
     def empty(self) -> bool:
         return not self.totals.rows or not self.totals.rows[0]["requests"]
 
 
-def _section(title: str, sql: str, store: StoreRef) -> Section:
-    return Section(title, sql.strip(), query(sql, store).to_pylist())
+def _section(title: str, sql: str, engine: Engine) -> Section:
+    return Section(title, sql.strip(), engine.run(sql).to_pylist())
 
 
-def _step(store: StoreRef, window: Window) -> str:
+def _step(engine: Engine, window: Window) -> str:
     """A time bucket giving at most a few hundred points."""
-    row = query(
-        f"SELECT min(time) AS lo, max(time) AS hi FROM access_log WHERE {window.where()}", store
+    row = engine.run(
+        f"SELECT min(time) AS lo, max(time) AS hi FROM access_log WHERE {window.where()}"
     ).to_pylist()[0]
     lo: datetime | None = row["lo"]
     hi: datetime | None = row["hi"]
@@ -75,11 +97,11 @@ def _step(store: StoreRef, window: Window) -> str:
     return "hour" if span <= timedelta(days=14) else "day"
 
 
-def summary(store: StoreRef = None, window: Window | None = None) -> Summary:
+def summary(engine: Engine, window: Window | None = None) -> Summary:
     """Everything `s3sleuth summary` and the HTML report show."""
     window = window or Window()
     where = window.where()
-    step = _step(store, window)
+    step = _step(engine, window)
     totals = _section(
         "totals",
         f"""SELECT count(*) AS requests, CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
@@ -88,7 +110,7 @@ def summary(store: StoreRef = None, window: Window | None = None) -> Summary:
   count(DISTINCT bucket) AS buckets, count(DISTINCT requester) AS principals,
   min(time) AS first_seen, max(time) AS last_seen
 FROM access_log WHERE {where}""",
-        store,
+        engine,
     )
     series = _section(
         f"requests, bytes and errors per {step}",
@@ -98,7 +120,7 @@ FROM access_log WHERE {where}""",
   round(100.0 * count_if(http_status >= 400) / count(*), 2) AS error_rate_pct
 FROM access_log WHERE {where}
 GROUP BY 1 ORDER BY 1""",
-        store,
+        engine,
     )
     latency = _section(
         "latency (ms)",
@@ -110,13 +132,13 @@ UNION ALL
 SELECT 'turn-around time', approx_percentile(turn_around_time_ms, 0.5),
   approx_percentile(turn_around_time_ms, 0.95), approx_percentile(turn_around_time_ms, 0.99)
 FROM access_log WHERE {where}""",
-        store,
+        engine,
     )
     net = _section(
         "network path",
         f"""SELECT coalesce(network_path, 'aws-internal') AS network_path, count(*) AS requests
 FROM access_log WHERE {where} GROUP BY 1 ORDER BY 2 DESC""",
-        store,
+        engine,
     )
     tops = [
         _section(
@@ -126,14 +148,15 @@ FROM access_log WHERE {where} GROUP BY 1 ORDER BY 2 DESC""",
   CAST(count_if(http_status >= 400) AS bigint) AS errors
 FROM access_log WHERE {where} AND ({expr}) IS NOT NULL
 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}""",
-            store,
+            engine,
         )
         for title, expr in DIMENSIONS.items()
     ]
     out = Summary(window, totals, series, step, latency, net, tops)
-    out.findings = denied(store, window)
-    out.findings_sql = denied_sql(window).strip()
-    out.network_rows = [r for r in network(store, window).rows if r["public_requests"]]
-    out.network_sql = network_sql(window, "principal").strip()
-    out.client_rows = clients(store, window)
+    out.findings = denied(engine, window)
+    out.findings_sql = out.findings.sql
+    report = network(engine, window)
+    out.network_rows = [r for r in report if r["public_requests"]]
+    out.network_sql = report.sql
+    out.client_rows = clients(engine, window)
     return out

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,17 +27,16 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from s3sleuth.errors import SourceError, UsageError
-from s3sleuth.events.ingest import check_kind, kind_of
 from s3sleuth.parse.block import parse_source
-from s3sleuth.pipeline import BLOCK_BYTES, ingest_event_files, plan
-from s3sleuth.producer import admit, local_identity
-from s3sleuth.results import IngestResult, Progress
+from s3sleuth.pipeline import core
+from s3sleuth.pipeline.local import BLOCK_BYTES
+from s3sleuth.pipeline.producer import admit, local_identity
+from s3sleuth.pipeline.result import IngestResult, Progress
 from s3sleuth.sources import LocalSource
 from s3sleuth.sources.local import read_chunks
 from s3sleuth.spark.schema import spark_schema
-from s3sleuth.store.catalog import write_catalog_file
 from s3sleuth.store.manifest import WHOLE, SourceEntry
-from s3sleuth.store.store import StagedBatch, Store
+from s3sleuth.store.store import StagedBatch, StoreDir
 from s3sleuth.store.writer import BatchWriter
 
 if TYPE_CHECKING:
@@ -129,8 +127,8 @@ def parse_task(
 
     context = TaskContext.get()
     task = context.partitionId() if context is not None else 0
-    staged = StagedBatch(Store(Path(root)), batch_id)
-    writer = BatchWriter(staged, flush_rows=flush_rows, task=task)
+    staged = StagedBatch(StoreDir(Path(root)), batch_id)
+    writer = core.writer(staged, flush_rows=flush_rows, task=task)
     stats = []
     try:
         for batch in batches:
@@ -158,7 +156,7 @@ def _uri_identity(row: Any) -> str:
 
 
 def _admit(
-    store: Store,
+    store: StoreDir,
     local: list[LocalSource],
     listed: DataFrame | None,
     todo: dict[str, SourceEntry],
@@ -220,33 +218,17 @@ def ingest(
     """Ingest SOURCE arguments with Spark into the store: local files, directories and globs
     (told apart by content as in the local engine), and URIs Spark can read (`s3a://...`,
     `hdfs://...`), read as access logs."""
-    check_kind(kind)
     if "-" in specs:
-        raise UsageError("--engine spark cannot read stdin", hint="save it to a file first")
-    started = time.perf_counter()
-    target = Store.open(store, create=True)
-    result = IngestResult(store=str(target.root))
-    try:
-        with target.lock():
-            target.recover()
-            planned = plan([s for s in specs if not _is_uri(s)], target)
-            kinds = [(source, kind_of(source, kind)) for source in planned]
-            todo: dict[str, SourceEntry] = {}  # source name -> its entry, counts to fill in
-            local = [source for source, k in kinds if k == "access"]
-            uris = [s for s in specs if _is_uri(s)]
-            listed = _listing(spark, uris) if uris else None
-            local, admitted = _admit(target, local, listed, todo, result)
-            if todo:
-                work = _work(spark, local, listed, admitted)
-                _run(spark, target, work, todo, result, flush_rows)
-            ingest_event_files(
-                target, [(s, k) for s, k in kinds if k != "access"], result, progress
-            )
-            write_catalog_file(target)
-    finally:
-        target.close()
-    result.seconds = time.perf_counter() - started
-    return result
+        raise UsageError("the spark engine cannot read stdin", hint="save it to a file first")
+    with core.session(specs, store, kind=kind, progress=progress, is_remote=_is_uri) as current:
+        todo: dict[str, SourceEntry] = {}  # source name -> its entry, counts to fill in
+        uris = [s for s in specs if _is_uri(s)]
+        listed = _listing(spark, uris) if uris else None
+        local, admitted = _admit(current.store, current.access_logs, listed, todo, current.result)
+        if todo:
+            work = _work(spark, local, listed, admitted)
+            _run(spark, current.store, work, todo, current.result, flush_rows)
+    return current.result
 
 
 def _work(
@@ -279,7 +261,7 @@ def _work(
 
 def _run(
     spark: SparkSession,
-    store: Store,
+    store: StoreDir,
     work: DataFrame,
     todo: dict[str, SourceEntry],
     result: IngestResult,

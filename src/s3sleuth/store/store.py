@@ -51,7 +51,7 @@ def _fsync_path(path: Path) -> None:
 class StagedBatch:
     """Files of one uncommitted batch, under `staging/BATCH`."""
 
-    def __init__(self, store: Store, batch_id: str) -> None:
+    def __init__(self, store: StoreDir, batch_id: str) -> None:
         self.store = store
         self.id = batch_id
         self.dir = store.staging_dir / batch_id
@@ -77,7 +77,7 @@ class StagedBatch:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Store:
+class StoreDir:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.staging_dir = root / "staging"
@@ -85,7 +85,7 @@ class Store:
         self._manifest: Manifest | None = None
 
     @classmethod
-    def open(cls, root: str | os.PathLike[str] | None = None, *, create: bool = False) -> Store:
+    def open(cls, root: str | os.PathLike[str] | None = None, *, create: bool = False) -> StoreDir:
         path = default_root(root)
         if create:
             for sub in (*TABLE_DIRS, "staging"):

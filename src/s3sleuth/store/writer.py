@@ -8,6 +8,7 @@ Hive partitioning, so DuckDB, Spark and Athena read it as it is.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ NO_STATISTICS = frozenset(
 )  # fmt: skip
 STATISTICS_COLUMNS = [c for c in ACCESS_LOG_SCHEMA.names if c not in NO_STATISTICS]
 
+# Applied to each file's rows on the writing thread, just before they are written: columns the
+# layers above derive from the stored ones (the enrichment). The store does not know them.
+Transform = Callable[[pa.Table], pa.Table]
+
 
 _MIN_HALF_ROWS = 20_000  # below this, one file is written as quickly as two
 
@@ -72,6 +77,19 @@ def _halves(
     return [p for p in (first, second) if p]
 
 
+def write_access_log(table: pa.Table, out: Any) -> None:
+    """One `access_log` Parquet file; columns added above the store (dictionary arrays of a
+    few values each) keep their dictionaries and statistics."""
+    added = [c for c in table.column_names if c not in ACCESS_LOG_SCHEMA.names]
+    pq.write_table(
+        table,
+        out,
+        compression="snappy",
+        use_dictionary=DICTIONARY_COLUMNS + added,
+        write_statistics=STATISTICS_COLUMNS + added,
+    )
+
+
 class BatchWriter:
     """Collects rows per partition and writes each partition as one Parquet file per flush.
 
@@ -80,9 +98,15 @@ class BatchWriter:
     """
 
     def __init__(
-        self, batch: StagedBatch, *, flush_rows: int = 250_000, task: int | None = None
+        self,
+        batch: StagedBatch,
+        *,
+        flush_rows: int = 250_000,
+        task: int | None = None,
+        transform: Transform | None = None,
     ) -> None:
         self.batch = batch
+        self.transform = transform
         self.task = task  # set when several processes write one batch (Spark tasks)
         self.flush_rows = flush_rows
         self.pending_rows = 0
@@ -123,14 +147,11 @@ class BatchWriter:
                 target / f"date={partition_value(date)}" / f"bucket={partition_value(bucket)}"
             )
             directory.mkdir(parents=True, exist_ok=True)
+            table = pa.concat_tables(parts)
+            if self.transform is not None:
+                table = self.transform(table)
             with open(directory / name, "wb") as out:
-                pq.write_table(
-                    pa.concat_tables(parts),
-                    out,
-                    compression="snappy",
-                    use_dictionary=DICTIONARY_COLUMNS,
-                    write_statistics=STATISTICS_COLUMNS,
-                )
+                write_access_log(table, out)
                 # Durable now, on this thread, so the commit's own fsync finds nothing to do.
                 out.flush()
                 os.fsync(out.fileno())

@@ -1,4 +1,4 @@
-"""Ingest: sources -> parse -> store, idempotent and crash-safe.
+"""Ingest on this machine: sources -> parsing threads -> store, idempotent and crash-safe.
 
 Sources are identified by their content hash, so ingesting the same object again (even from
 another path) adds nothing. Lines are packed into blocks of about `block_bytes` (many small
@@ -8,7 +8,6 @@ batches of whole sources; a crash loses only the uncommitted batch, which the ne
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -18,21 +17,14 @@ from functools import partial
 from pathlib import Path
 from threading import Thread
 
-from s3sleuth.consumer import Consumer
-from s3sleuth.errors import S3SleuthError, UsageError
-from s3sleuth.events.ingest import EventIngest, check_kind, kind_of
+from s3sleuth.engines.duckdb import prepare
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import Block, Parsed, parse
-from s3sleuth.producer import (
-    Admission,
-    Commit,
-    LateDuplicate,
-    Producer,
-    admit,
-    local_identity,
-)
-from s3sleuth.results import IngestResult, Progress, Source
-from s3sleuth.sources import LocalSource, resolve_all
+from s3sleuth.pipeline import core
+from s3sleuth.pipeline.consumer import Consumer
+from s3sleuth.pipeline.core import check_remote_kind, plan
+from s3sleuth.pipeline.producer import Admission, Commit, LateDuplicate, Producer, admit
+from s3sleuth.pipeline.result import IngestResult, Progress, Source
 from s3sleuth.sources.s3 import (
     Prefetcher,
     Range,
@@ -41,9 +33,8 @@ from s3sleuth.sources.s3 import (
     S3Options,
     S3Reader,
 )
-from s3sleuth.store import catalog as catalogs
-from s3sleuth.store.manifest import WHOLE, Interval
-from s3sleuth.store.store import Store
+from s3sleuth.store.manifest import Interval
+from s3sleuth.store.store import StoreDir
 
 __all__ = ["IngestResult", "Progress", "Source", "ingest", "plan"]
 
@@ -102,44 +93,8 @@ class _Ahead:
             self._thread.join()
 
 
-def plan(specs: Sequence[str], store: Store) -> list[LocalSource]:
-    """The files an ingest of `specs` would read (stdin is spooled into the store first)."""
-    return resolve_all(specs, store.staging_dir)
-
-
-def ingest_event_files(
-    store: Store,
-    sources: list[tuple[LocalSource, str]],
-    result: IngestResult,
-    progress: Progress | None,
-) -> None:
-    """Transfer Family and CloudTrail files, in one batch after the access logs."""
-    events = EventIngest(store)
-    seen: set[str] = set()
-    try:
-        for source, kind in sources:
-            admission = admit(store, local_identity(store, source), WHOLE, seen)
-            total = 0
-            if admission is None:
-                result.skipped += 1
-            else:  # event files are read whole: small, and their records are not windowed
-                total, rejected = events.add(source, admission.identity, kind)
-                result.files += 1
-                result.lines += total
-                result.parsed += total - rejected
-                result.rejected += rejected
-            if progress is not None:
-                progress(source.size, lines=total, sources=1)
-        events.commit()
-    except BaseException:
-        events.abandon()
-        raise
-    result.transfer_events += events.counts.get("transfer_events", 0)
-    result.cloudtrail_events += events.counts.get("cloudtrail_events", 0)
-
-
 def _plan_s3(
-    specs: Sequence[str], options: S3Options, wanted: Interval, store: Store
+    specs: Sequence[str], options: S3Options, wanted: Interval, store: StoreDir
 ) -> tuple[list[S3Object], dict[str, Admission], Prefetcher | None]:
     """List the log objects in range, admit the ones not yet stored, start fetching them."""
     uris = [spec for spec in specs if spec.startswith("s3://")]
@@ -166,7 +121,7 @@ def _plan_s3(
 
 
 def _access_logs(
-    store: Store,
+    store: StoreDir,
     result: IngestResult,
     progress: Progress | None,
     wanted: Interval,
@@ -242,60 +197,34 @@ def ingest(
     remembers the window, so a later ingest with another window adds just what is new.
     Objects that cannot be fetched are listed in `result.failed`; everything else is ingested.
     """
-    check_kind(kind)
-    if any(spec.startswith("s3://") for spec in specs) and kind not in ("auto", "access"):
-        raise UsageError(
-            "s3:// sources are read as access logs", hint="leave out --type, or use --type access"
-        )
-    started = time.perf_counter()
+    check_remote_kind(specs, kind)
     reuse_freed_memory()
     wanted: Interval = (since, until)
-    target = Store.open(store, create=True)
-    result = IngestResult(store=str(target.root))
-    try:
-        with target.lock():
-            target.recover()
-            planned = plan([spec for spec in specs if not spec.startswith("s3://")], target)
+    with core.session(specs, store, kind=kind, progress=progress) as current:
+        target, result = current.store, current.result
+        objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
+        if on_plan is not None:
+            on_plan([*(s for s, _ in current.kinds), *objects])
+        catalog = _Ahead(prepare)
+        local: list[Source] = list(current.access_logs)
+        run = partial(
+            _access_logs,
+            target,
+            result,
+            progress,
+            wanted,
+            block_bytes=block_bytes,
+            commit_bytes=commit_bytes,
+            flush_rows=flush_rows,
+            workers=workers,
+            catalog=catalog,
+        )
+        committed: set[str] = set()
+        try:
+            run([*local, *objects], fetcher, admitted, committed, hash_first=False)
+        except LateDuplicate:
+            # Redo what was not committed, hashing first; what was is now skipped.
             objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
-            if on_plan is not None:
-                on_plan([*planned, *objects])
-            kinds = [(source, kind_of(source, kind)) for source in planned]
-            catalog = _Ahead(catalogs.prepare)
-            local: list[Source] = [source for source, k in kinds if k == "access"]
-            run = partial(
-                _access_logs,
-                target,
-                result,
-                progress,
-                wanted,
-                block_bytes=block_bytes,
-                commit_bytes=commit_bytes,
-                flush_rows=flush_rows,
-                workers=workers,
-                catalog=catalog,
-            )
-            committed: set[str] = set()
-            try:
-                try:
-                    run([*local, *objects], fetcher, admitted, committed, hash_first=False)
-                except LateDuplicate:
-                    # Redo what was not committed, hashing first; what was is now skipped.
-                    objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
-                    run([*local, *objects], fetcher, admitted, committed, hash_first=True)
-                ingest_event_files(
-                    target, [(s, k) for s, k in kinds if k != "access"], result, progress
-                )
-            finally:
-                for source in planned:
-                    if source.name == "<stdin>":
-                        source.path.unlink(missing_ok=True)
-            catalog.wait()
-            catalogs.write_catalog_file(target)
-    except OSError as err:
-        raise S3SleuthError(
-            f"cannot read or write: {err}", hint="check paths and permissions"
-        ) from err
-    finally:
-        target.close()
-    result.seconds = time.perf_counter() - started
-    return result
+            run([*local, *objects], fetcher, admitted, committed, hash_first=True)
+        catalog.wait()
+    return current.result

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from s3sleuth import ingest, query
-from s3sleuth.correlate.explain import explain
-from s3sleuth.correlate.joins import TransferWindow
 from s3sleuth.diagnose.denied import denied
+from s3sleuth.diagnose.explain import explain
 from s3sleuth.diagnose.network import network
 from s3sleuth.errors import UsageError
-from tests.conftest import s3sleuth
+from s3sleuth.views.joins import TransferWindow
+from tests.conftest import engine, s3sleuth
 
 LOGS = Path(__file__).parent / "logs"
 SESSION = "03bf7ddc20e33b8c"
@@ -60,9 +60,9 @@ def test_no_join_outside_the_window_or_for_another_key(store: Path) -> None:
     assert "5A69649B5A1D3E20" not in joined
     tight = TransferWindow.parse("0s,0s")
     assert (tight.before, tight.after) == (0, 0)
-    assert explain(store, request_id="4F58538A4F0C2D19", transfer_window=tight) == [
+    assert list(explain(engine(store), request_id="4F58538A4F0C2D19", transfer_window=tight)) == [
         row
-        for row in explain(store, request_id="4F58538A4F0C2D19", transfer_window=tight)
+        for row in explain(engine(store), request_id="4F58538A4F0C2D19", transfer_window=tight)
         if row["source"] != "transfer"
     ]
 
@@ -101,7 +101,7 @@ def test_host_id_must_agree_when_both_are_present(tmp_path: Path) -> None:
 
 
 def test_denied_shows_the_sftp_event_and_cloudtrails_policy_layer(store: Path) -> None:
-    findings = {f.principal_name: f for f in denied(store)}
+    findings = {f.principal_name: f for f in denied(engine(store))}
     transfer = findings["Transfer-Family-Role"]
     assert transfer.transfer_events == ['CLOSE /bucket/test.py "Access denied"']
     assert transfer.policy_layers == ["no identity-based policy allows it"]
@@ -118,13 +118,13 @@ def test_denied_shows_the_sftp_event_and_cloudtrails_policy_layer(store: Path) -
 
 def test_denied_without_other_logs_is_unchanged(tmp_path: Path) -> None:
     ingest([str(LOGS / "access.log")], tmp_path / "s")
-    (finding,) = [f for f in denied(tmp_path / "s") if f.transfer_user]
+    (finding,) = [f for f in denied(engine(tmp_path / "s")) if f.transfer_user]
     assert finding.transfer_events == [] and finding.policy_layers == []
     assert "lacks s3:PutObject" in finding.summary
 
 
 def test_network_verdict_confirmed_via_vpc_endpoint(store: Path) -> None:
-    (row,) = [r for r in network(store).rows if r["principal_name"] == "reports-ec2"]
+    (row,) = [r for r in network(engine(store)).rows if r["principal_name"] == "reports-ec2"]
     assert row["vpc_endpoint_ids"] == ["vpce-0a1b2c3d4e5f67890"]
     assert "confirmed via vpce-0a1b2c3d4e5f67890" in row["verdict"]
     assert "private source" not in row["verdict"]
@@ -132,7 +132,7 @@ def test_network_verdict_confirmed_via_vpc_endpoint(store: Path) -> None:
 
 
 def test_explain_request_in_time_order_from_all_three_sources(store: Path) -> None:
-    timeline = explain(store, request_id="4F58538A4F0C2D19")
+    timeline = explain(engine(store), request_id="4F58538A4F0C2D19")
     assert {r["source"] for r in timeline} == {"access_log", "cloudtrail", "transfer"}
     assert [r["time"] for r in timeline] == sorted(r["time"] for r in timeline)
     events = [r["event"] for r in timeline]
@@ -142,7 +142,7 @@ def test_explain_request_in_time_order_from_all_three_sources(store: Path) -> No
 
 
 def test_explain_session(store: Path) -> None:
-    timeline = explain(store, session_id=SESSION)
+    timeline = explain(engine(store), session_id=SESSION)
     access = [r for r in timeline if r["source"] == "access_log"]
     assert len(access) == 3  # HEAD, PUT and the retry 30 minutes later
     assert any(r["source"] == "cloudtrail" for r in timeline)
@@ -151,9 +151,9 @@ def test_explain_session(store: Path) -> None:
 
 def test_explain_needs_exactly_one_id(store: Path) -> None:
     with pytest.raises(UsageError):
-        explain(store)
+        explain(engine(store))
     with pytest.raises(UsageError):
-        explain(store, request_id="X", session_id=SESSION)
+        explain(engine(store), request_id="X", session_id=SESSION)
 
 
 def test_cli_explain_and_exit_codes(store: Path) -> None:

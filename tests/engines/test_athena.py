@@ -19,9 +19,9 @@ import pytest
 import sqlglot
 from moto.server import ThreadedMotoServer
 
-from s3sleuth.athena.engine import AthenaEngine, AthenaOptions
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import denied
+from s3sleuth.engines.athena import AthenaEngine, AthenaOptions
 from s3sleuth.errors import QueryError
 from tests.conftest import s3sleuth, use_test_credentials
 
@@ -113,7 +113,10 @@ def test_clients_through_athena(endpoint: str) -> None:
     assert sent["WorkGroup"] == "primary"
     assert sent["ResultConfiguration"]["OutputLocation"].startswith("s3://athena-results/s3sleuth/")
     tree = sqlglot.parse_one(sent["Query"], read="athena")
-    assert [cte.alias for cte in tree.find_all(sqlglot.exp.CTE)] == ["access_log"]
+    assert [cte.alias for cte in tree.find_all(sqlglot.exp.CTE)] == [
+        "access_log_stored",
+        "access_log",
+    ]
     assert '"logs_db"."access"' in sent["Query"]
 
 

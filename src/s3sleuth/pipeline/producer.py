@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from s3sleuth.errors import SourceError
 from s3sleuth.parse.block import Block
 from s3sleuth.parse.framing import Segment
-from s3sleuth.results import IngestResult, Progress, Source
+from s3sleuth.pipeline.result import IngestResult, Progress, Source
 from s3sleuth.sources import LocalSource, read_chunks
 from s3sleuth.sources.s3 import S3Object
 from s3sleuth.store.coverage import covers
 from s3sleuth.store.manifest import WHOLE, Interval
-from s3sleuth.store.store import Store
+from s3sleuth.store.store import StoreDir
 
 
 @dataclass
@@ -61,7 +61,7 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
             start = end
 
 
-def local_identity(store: Store, source: LocalSource) -> str:
+def local_identity(store: StoreDir, source: LocalSource) -> str:
     """The content hash; for a file already in (same path, size and mtime), the recorded one,
     so an unchanged file is not read again."""
     known = store.manifest.identity_at(source.name, source.size, source.mtime_ns)
@@ -81,7 +81,7 @@ class Admission:
         return self.wanted != WHOLE or bool(self.stored)
 
 
-def admit(store: Store, identity: str, wanted: Interval, seen: set[str]) -> Admission | None:
+def admit(store: StoreDir, identity: str, wanted: Interval, seen: set[str]) -> Admission | None:
     """None when the store (or this run) already holds the source's records in `wanted`."""
     if identity in seen:
         return None
@@ -99,7 +99,7 @@ class LateDuplicate(Exception):
     """A source admitted on trust turned out, once hashed, to be in the store already."""
 
 
-def confirm(store: Store, name: str, identity: Future[str], seen: set[str]) -> Admission:
+def confirm(store: StoreDir, name: str, identity: Future[str], seen: set[str]) -> Admission:
     """The admission of a source admitted on trust, now that its hash is known."""
     admission = admit(store, identity.result(), WHOLE, seen)
     if admission is None or admission.stored:
@@ -121,7 +121,7 @@ class Producer:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreDir,
         sources: list[Source],
         result: IngestResult,
         progress: Progress | None,

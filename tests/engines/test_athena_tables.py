@@ -12,15 +12,13 @@ import pyarrow as pa
 import pytest
 import sqlglot
 
-from s3sleuth.athena.tables import access_log_sql, with_tables
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import denied
 from s3sleuth.diagnose.network import network
-from s3sleuth.pipeline import ingest
+from s3sleuth.engines.athena_tables import access_log_sql, with_tables
+from s3sleuth.pipeline.local import ingest
 from s3sleuth.sql.translate import translate
-from s3sleuth.store.catalog import connect
-from s3sleuth.store.store import Store
-from tests.conftest import ACCESS_SAMPLES
+from tests.conftest import ACCESS_SAMPLES, engine
 
 TABLE = "s3_access_logs_db.mybucket_logs"
 
@@ -31,18 +29,12 @@ class Rehearsal:
     name = "athena-rehearsal"
 
     def __init__(self, store: Path, table_format: str = "logs") -> None:
-        self.con = connect(Store.open(store))
-        self.table = TABLE if table_format == "logs" else "access_log_stored"
+        self.con = engine(store).con  # type: ignore[attr-defined]
+        self.table = TABLE if table_format == "logs" else "uploaded_store"
         self.table_format = table_format
         self.statements: list[str] = []
-        if table_format == "store":
-            self.con.execute(
-                "CREATE VIEW access_log_stored AS SELECT * EXCLUDE "
-                "(principal_type, principal_account, principal_name, session_name, "
-                "transfer_user, transfer_session_id, transfer_server_id, client, "
-                "client_version, network_path, endpoint_kind, request_method, request_path, "
-                "request_query, http_version) FROM access_log"
-            )
+        if table_format == "store":  # the store's files as Athena reads them after an upload
+            self.con.execute("CREATE TEMP VIEW uploaded_store AS SELECT * FROM access_log_stored")
 
     def run(self, sql: str) -> pa.Table:
         statement = with_tables(sql, self.table, self.table_format)
@@ -60,24 +52,24 @@ def access_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _answers(target: Any) -> dict[str, Any]:
     return {
-        "denied": [f.to_dict() for f in denied(target)],
-        "network": network(target).rows,
-        "clients": clients(target),
+        "denied": denied(target).to_dicts(),
+        "network": network(target).to_dicts(),
+        "clients": clients(target).to_dicts(),
     }
 
 
 @pytest.mark.parametrize("table_format", ["logs", "store"])
 def test_same_answers_as_the_store(access_store: Path, table_format: str) -> None:
     rehearsal = Rehearsal(access_store, table_format)
-    expected = _answers(access_store)
+    expected = _answers(engine(access_store))
     assert all(expected.values())
     assert _answers(rehearsal) == expected
-    assert all(s.startswith("WITH access_log AS") for s in rehearsal.statements)
+    assert all(s.startswith("WITH access_log_stored AS") for s in rehearsal.statements)
 
 
 def test_typed_rows_match_the_parser(access_store: Path) -> None:
     """Column by column, the CTE over the string table gives the stored typed values."""
-    con = connect(Store.open(access_store))
+    con = engine(access_store).con  # type: ignore[attr-defined]
     (typed_sql,) = translate(access_log_sql(TABLE), target="duckdb")
     columns = [
         c
@@ -96,5 +88,6 @@ def test_typed_rows_match_the_parser(access_store: Path) -> None:
 def test_statement_is_athena_sql() -> None:
     statement = with_tables("SELECT count(*) FROM access_log", TABLE)
     tree = sqlglot.parse_one(statement, read="athena")
-    assert [cte.alias for cte in tree.find_all(sqlglot.exp.CTE)] == ["access_log"]
+    ctes = [cte.alias for cte in tree.find_all(sqlglot.exp.CTE)]
+    assert ctes == ["access_log_stored", "access_log"]
     assert "parse_datetime" in statement.lower()

@@ -21,7 +21,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from s3sleuth.athena.tables import TABLE_FORMATS, with_tables
+from s3sleuth.engines.athena_tables import TABLE_FORMATS, with_tables
 from s3sleuth.errors import MissingExtraError, QueryError, UsageError
 
 _DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
@@ -121,6 +121,9 @@ class AthenaEngine:
         query_id = self._start(statement)
         self._wait(query_id)
         return self._results(query_id, arrays)
+
+    def close(self) -> None:
+        """The boto3 client holds nothing that needs closing."""
 
     def _start(self, statement: str) -> str:
         request: dict[str, Any] = {

@@ -9,13 +9,11 @@ made on its behalf (`x-amz-onBehalfOf`).
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from s3sleuth.correlate.joins import TransferWindow, cloudtrail_condition
+from s3sleuth.diagnose.result import Result, Row, rows
+from s3sleuth.engines import Engine
 from s3sleuth.errors import UsageError
 from s3sleuth.sql.literal import string_literal
-from s3sleuth.sql.run import query
+from s3sleuth.views.joins import TransferWindow, cloudtrail_condition
 
 _ACCESS = """SELECT a.time, 'access_log' AS source,
   concat_ws(' ', a.operation, concat(a.bucket, coalesce('/' || a.key, '')),
@@ -59,12 +57,12 @@ UNION ALL {_TRANSFER} WHERE t.session_id = {sid}"""
 
 
 def explain(
-    store: str | Path | None = None,
+    engine: Engine,
     *,
     request_id: str | None = None,
     session_id: str | None = None,
     transfer_window: TransferWindow | None = None,
-) -> list[dict[str, Any]]:
+) -> Result[Row]:
     """The timeline of one request (`request_id`) or one Transfer Family session."""
     if (request_id is None) == (session_id is None):
         raise UsageError(
@@ -76,8 +74,5 @@ def explain(
         if request_id is not None
         else _session_sql(session_id or "")
     )
-    timeline: list[dict[str, Any]] = query(
-        f"SELECT * FROM ({sql}) ORDER BY time NULLS LAST, source, source_file, source_line",
-        store,
-    ).to_pylist()
-    return timeline
+    sql = f"SELECT * FROM ({sql}) ORDER BY time NULLS LAST, source, source_file, source_line"
+    return Result(rows(engine.run(sql)), sql=sql, columns=("time", "source", "event", "detail"))

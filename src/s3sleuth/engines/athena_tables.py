@@ -9,7 +9,7 @@ The diagnoses query `access_log` (typed, with the enrichment columns), `transfer
 - `store`: an s3sleuth store uploaded to S3 (`s3sleuth athena ddl --parquet`), already typed.
 
 Transfer Family and CloudTrail events are not in Athena here: their CTEs are empty, so
-findings carry no evidence from them.
+findings carry no evidence from them. The other views are those of `views.catalog`, as CTEs.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from s3sleuth.enrich import enrichment_sql
-from s3sleuth.events.tables import EVENT_TABLES
 from s3sleuth.fields import FIELDS, SINGLE_ENCODED_OPERATIONS, Field, column_types
 from s3sleuth.sql.literal import string_list
+from s3sleuth.views import catalog
+from s3sleuth.views.enrich import ENRICHMENTS, ON_READ, select_sql
 
 TABLE_FORMATS = ("logs", "store")
 
@@ -85,25 +85,60 @@ def _empty(columns: dict[str, str]) -> str:
     return f"SELECT {cols} WHERE false"
 
 
-def access_log_sql(table: str, table_format: str = "logs") -> str:
-    """Athena SQL for `access_log` over `table` (database-qualified)."""
+def stored_sql(table: str, table_format: str = "logs") -> str:
+    """Athena SQL for `access_log_stored` over `table` (database-qualified): the typed fields
+    of the raw logs, or an uploaded store as it is (with its stored enrichment)."""
     if table_format == "store":
-        base = f"SELECT * FROM {table}"
-    else:
-        cols = ",\n    ".join(f'{sql} AS "{name}"' for name, sql in _logs_columns().items())
-        base = f"SELECT\n    {cols}\n  FROM {table}"
-    return f"SELECT *, {enrichment_sql('athena')} FROM ({base}) AS stored"
+        return f"SELECT * FROM {table}"
+    cols = ",\n    ".join(f'{sql} AS "{name}"' for name, sql in _logs_columns().items())
+    return f"SELECT\n    {cols}\n  FROM {table}"
+
+
+def access_log_sql(table: str, table_format: str = "logs") -> str:
+    """Athena SQL for `access_log` (typed, enriched) over `table`, in one statement."""
+    rules = ON_READ if table_format == "store" else ENRICHMENTS
+    return select_sql(rules, f"({stored_sql(table, table_format)}) AS stored")
+
+
+def _definitions(table: str, table_format: str) -> dict[str, str]:
+    """Every table a diagnosis may name -> its Athena SQL, in dependency order. The AWS
+    table is Athena's own (the user's table); events are not in Athena here: empty."""
+    enriched = table_format == "store"
+    bases = catalog.base_tables(enriched)
+    out = {"access_log_stored": stored_sql(table, table_format)}
+    out |= {name: _empty(cols) for name, cols in bases.items() if name not in out}
+    return out | {v.name: v.athena for v in catalog.views(enriched) if v.schema is None}
+
+
+def _names(sql: str) -> set[str]:
+    tree = sqlglot.parse_one(sql, read="athena")
+    return {t.name for t in tree.find_all(exp.Table) if not t.db}
 
 
 def with_tables(sql: str, table: str, table_format: str = "logs") -> str:
-    """`sql` (one Athena statement over the diagnoses' tables) with those tables as CTEs."""
+    """`sql` (one Athena statement over the diagnoses' tables) with those tables, and what
+    they are built from, as CTEs ahead of the statement's own."""
     tree = sqlglot.parse_one(sql, read="athena")
-    ctes = {
-        "access_log": access_log_sql(table, table_format),
-        **{name: _empty(cols) for name, cols in EVENT_TABLES.items()},
-    }
-    used = {t.name for t in tree.find_all(exp.Table)}
-    for name, body in ctes.items():
-        if name in used:
-            tree = tree.with_(name, as_=body, dialect="athena")  # type: ignore[attr-defined]
+    definitions = _definitions(table, table_format)
+    own = {cte.alias for cte in tree.find_all(exp.CTE)}
+    needed: set[str] = set()
+    frontier = {t.name for t in tree.find_all(exp.Table) if not t.db} - own
+    while frontier:
+        name = frontier.pop()
+        if name in definitions and name not in needed:
+            needed.add(name)
+            frontier |= _names(definitions[name]) - needed
+    ctes = [
+        exp.CTE(
+            this=sqlglot.parse_one(body, read="athena"),
+            alias=exp.TableAlias(this=exp.to_identifier(name)),
+        )
+        for name, body in definitions.items()
+        if name in needed
+    ]
+    if ctes:
+        existing = tree.args.get("with_")
+        tree.set(
+            "with_", exp.With(expressions=[*ctes, *(existing.expressions if existing else [])])
+        )
     return tree.sql("athena")

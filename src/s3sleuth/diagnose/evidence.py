@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 
-from s3sleuth.correlate.joins import TransferWindow, cloudtrail_condition
-from s3sleuth.diagnose.window import Window
-from s3sleuth.sql.engine import StoreRef
-from s3sleuth.sql.run import query
+from s3sleuth.engines import Engine
+from s3sleuth.views.joins import TransferWindow, cloudtrail_condition
+from s3sleuth.window import Window
 
 Key = tuple[str | None, str, str | None]
 
@@ -29,17 +28,16 @@ def policy_layer(message: str) -> str | None:
 
 
 def transfer_errors(
-    store: StoreRef, window: Window, codes: str, tw: TransferWindow
+    engine: Engine, window: Window, codes: str, tw: TransferWindow
 ) -> dict[Key, list[str]]:
     """Per denied group, the Transfer Family errors that join its rows:
     `CLOSE /bucket/test.py "Access denied"`."""
-    rows = query(
+    rows = engine.run(
         f"""SELECT DISTINCT a.requester, a.operation, a.bucket,
   coalesce(t.operation, t.activity_type) AS what, t.path, t.message
 FROM access_log a JOIN transfer_events t ON {tw.condition()}
 WHERE a.error_code IN ({codes}) AND {window.where("a")} AND t.message IS NOT NULL
-ORDER BY what, t.path, t.message""",
-        store,
+ORDER BY what, t.path, t.message"""
     ).to_pylist()
     out: dict[Key, list[str]] = {}
     for r in rows:
@@ -48,14 +46,13 @@ ORDER BY what, t.path, t.message""",
     return out
 
 
-def cloudtrail_messages(store: StoreRef, window: Window, codes: str) -> dict[Key, list[str]]:
+def cloudtrail_messages(engine: Engine, window: Window, codes: str) -> dict[Key, list[str]]:
     """Per denied group, the distinct `errorMessage`s of the joined CloudTrail records."""
-    rows = query(
+    rows = engine.run(
         f"""SELECT DISTINCT a.requester, a.operation, a.bucket, c.error_message
 FROM access_log a JOIN cloudtrail_events c ON {cloudtrail_condition()}
 WHERE a.error_code IN ({codes}) AND {window.where("a")} AND c.error_message IS NOT NULL
-ORDER BY c.error_message""",
-        store,
+ORDER BY c.error_message"""
     ).to_pylist()
     out: dict[Key, list[str]] = {}
     for r in rows:

@@ -6,11 +6,12 @@ import numpy as np
 import pyarrow as pa
 
 from s3sleuth.parse.block import SEGMENT, Parsed
-from s3sleuth.producer import PENDING, Admission, Commit, Producer, confirm
-from s3sleuth.results import IngestResult, Progress
+from s3sleuth.pipeline.core import writer
+from s3sleuth.pipeline.producer import PENDING, Admission, Commit, Producer, confirm
+from s3sleuth.pipeline.result import IngestResult, Progress
 from s3sleuth.store.coverage import keep
 from s3sleuth.store.manifest import SourceEntry
-from s3sleuth.store.store import StagedBatch, Store
+from s3sleuth.store.store import StagedBatch, StoreDir
 from s3sleuth.store.writer import BatchWriter
 
 
@@ -19,7 +20,7 @@ class Consumer:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreDir,
         result: IngestResult,
         progress: Progress | None,
         flush_rows: int,
@@ -38,7 +39,7 @@ class Consumer:
     def _writer(self) -> BatchWriter:
         if self.writer is None:
             self.batch = self.store.new_batch()
-            self.writer = BatchWriter(self.batch, flush_rows=self.flush_rows)
+            self.writer = writer(self.batch, flush_rows=self.flush_rows)
         return self.writer
 
     def write(self, parsed: Parsed) -> None:

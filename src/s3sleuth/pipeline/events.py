@@ -23,7 +23,7 @@ from s3sleuth.events.transfer import parse_transfer
 from s3sleuth.schema import REJECT_SCHEMA
 from s3sleuth.sources import LocalSource
 from s3sleuth.store.manifest import SourceEntry
-from s3sleuth.store.store import StagedBatch, Store
+from s3sleuth.store.store import StagedBatch, StoreDir
 
 Parser = Callable[[bytes], Iterator[tuple[int, dict[str, Any] | str, bytes]]]
 TABLES: dict[str, tuple[str, Parser]] = {
@@ -69,7 +69,7 @@ def _write(batch: StagedBatch, table: str, rows: list[dict[str, Any]], number: i
 class EventIngest:
     """Collects event sources of one ingest run into one batch."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: StoreDir) -> None:
         self.store = store
         self.batch: StagedBatch | None = None
         self.entries: list[SourceEntry] = []

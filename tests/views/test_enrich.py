@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from s3sleuth.enrich import ENRICHMENTS, enrichment_sql
+from s3sleuth.views.enrich import ENRICHMENTS, enrichment_sql
 
 COLUMNS = ("requester", "remote_ip", "user_agent", "host_header", "request_uri")
 

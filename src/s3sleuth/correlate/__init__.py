@@ -1,1 +1,0 @@
-"""Joins of the access log with Transfer Family events and CloudTrail records."""

@@ -1,0 +1,63 @@
+"""Bringing a store's stored enrichment up to date with the rules (`enrich.VERSION`).
+
+Rows are enriched as they are written. When the rules change, every `access_log` file written
+under another version is rewritten with the columns recomputed: one file at a time, to a
+temporary name then renamed, so a crash leaves each file either old or new, and the next run
+finishes the rest. `STORE/enrichment.version` records that every file is current, so the
+check costs one small read. The caller holds the store's writer lock.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from s3sleuth.store.store import StoreDir
+from s3sleuth.store.writer import write_access_log
+from s3sleuth.views.enrich import METADATA_KEY, STORED_NAMES, VERSION, enrich_table
+
+MARKER = "enrichment.version"
+
+
+def is_current(root: Path) -> bool:
+    """Every stored row carries the enrichment of the current rules."""
+    try:
+        return (root / MARKER).read_text().strip() == VERSION
+    except OSError:
+        return False
+
+
+def file_version(path: Path) -> str | None:
+    """The rules a file's enrichment was computed with; None when it has none (or lacks a
+    column, which no writer leaves, but then it is recomputed all the same)."""
+    schema = pq.read_schema(path)
+    value = (schema.metadata or {}).get(METADATA_KEY)
+    if value is None or not set(STORED_NAMES) <= set(schema.names):
+        return None
+    return str(value.decode())
+
+
+def _rewrite(path: Path) -> None:
+    table = enrich_table(pq.read_table(path))
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as out:
+        write_access_log(table, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def upgrade(store: StoreDir) -> int:
+    """Recompute the enrichment of every file written under other rules; how many were."""
+    if is_current(store.root):
+        return 0
+    stale = [p for p in store.parquet_files("access_log") if file_version(p) != VERSION]
+    for path in stale:
+        _rewrite(path)
+    marker = store.root / MARKER
+    tmp = marker.with_name(MARKER + ".tmp")
+    tmp.write_text(VERSION + "\n")
+    os.replace(tmp, marker)
+    return len(stale)
