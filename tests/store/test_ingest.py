@@ -178,6 +178,22 @@ def test_parsing_threads_give_the_same_rows(tmp_path: Path) -> None:
     assert count(tmp_path / "a", sql) == count(tmp_path / "b", sql)
 
 
+def test_a_source_spanning_blocks_after_another_keeps_its_lines(tmp_path: Path) -> None:
+    """A second file that starts inside a block and runs over several more: each of its
+    blocks names it by its own index (it once kept the index of its first block)."""
+    from s3sleuth import synth
+
+    lines = list(synth.lines(6_000, hostile_rate=0.0))
+    (tmp_path / "a.log").write_bytes(b"\n".join(lines[:500]) + b"\n")
+    (tmp_path / "b.log").write_bytes(b"\n".join(lines[500:]) + b"\n")
+    result = ingest([str(tmp_path)], tmp_path / "store", block_bytes=256 << 10)
+    assert (result.parsed, result.rejected) == (6_000, 0)
+    per_file = "SELECT count(*) FROM access_log WHERE source_file LIKE '%b.log'"
+    assert count(tmp_path / "store", per_file) == 5_500
+    last = "SELECT max(source_line) FROM access_log WHERE source_file LIKE '%b.log'"
+    assert count(tmp_path / "store", last) == 5_500
+
+
 @settings(
     max_examples=25,
     deadline=None,

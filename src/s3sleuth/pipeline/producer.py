@@ -14,7 +14,7 @@ import io
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from s3sleuth.errors import SourceError
 from s3sleuth.parse.block import Block
@@ -192,7 +192,9 @@ class Producer:
                 continue
             names.append(source.name)
             for segment in pieces:
-                segments.append(segment)
+                # Its index in the block being packed: a source that began in an earlier
+                # block is the first source of each block after that one.
+                segments.append(replace(segment, source=len(names) - 1))
                 size += segment.length
                 if size >= self.block_bytes:
                     yield block()

@@ -11,9 +11,13 @@ from s3sleuth.sources.local import LocalSource, read_chunks, resolve, spool_stdi
 __all__ = ["LocalSource", "read_chunks", "resolve_all"]
 
 
-def resolve_all(specs: Iterable[str], spool_dir: Path) -> list[LocalSource]:
-    """Every file named by the SOURCE arguments, each once, in argument order."""
+def resolve_all(
+    specs: Iterable[str], spool_dir: Path, exclude: Path | None = None
+) -> list[LocalSource]:
+    """Every file named by the SOURCE arguments, each once, in argument order; none under
+    `exclude` (the store itself, when a directory being walked holds it)."""
     seen: set[Path] = set()
+    skip = exclude.resolve() if exclude is not None else None
     out: list[LocalSource] = []
     for spec in specs:
         if "://" in spec and not spec.startswith("s3://"):
@@ -25,6 +29,8 @@ def resolve_all(specs: Iterable[str], spool_dir: Path) -> list[LocalSource]:
         found = [spool_stdin(spool_dir)] if spec == "-" else resolve(spec)
         for source in found:
             key = source.path.resolve()
+            if skip is not None and source.name != "<stdin>" and key.is_relative_to(skip):
+                continue
             if key not in seen:
                 seen.add(key)
                 out.append(source)
