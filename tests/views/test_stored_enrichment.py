@@ -17,13 +17,8 @@ import s3sleuth
 from s3sleuth import synth
 from s3sleuth.parse import render_line
 from s3sleuth.views import upgrade
-from s3sleuth.views.enrich import (
-    METADATA_KEY,
-    STORED_NAMES,
-    VERSION,
-    enrich_table,
-    enrichment_sql,
-)
+from s3sleuth.views.compute import enrich_table
+from s3sleuth.views.enrich import METADATA_KEY, STORED_NAMES, VERSION, enrichment_sql
 from tests.conftest import SAMPLES
 
 

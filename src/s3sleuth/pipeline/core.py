@@ -22,7 +22,7 @@ from s3sleuth.sources import LocalSource, resolve_all
 from s3sleuth.store.manifest import WHOLE
 from s3sleuth.store.store import StagedBatch, StoreDir
 from s3sleuth.store.writer import BatchWriter
-from s3sleuth.views.enrich import enrich_table
+from s3sleuth.views.compute import enrich_table
 from s3sleuth.views.upgrade import upgrade
 
 
@@ -33,7 +33,7 @@ def writer(batch: StagedBatch, *, flush_rows: int, task: int | None = None) -> B
 
 def plan(specs: Sequence[str], store: StoreDir) -> list[LocalSource]:
     """The files an ingest of `specs` would read (stdin is spooled into the store first)."""
-    return resolve_all(specs, store.staging_dir)
+    return resolve_all(specs, store.staging_dir, exclude=store.root)
 
 
 @dataclass

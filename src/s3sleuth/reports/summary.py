@@ -84,24 +84,80 @@ def _section(title: str, sql: str, engine: Engine) -> Section:
     return Section(title, sql.strip(), engine.run(sql).to_pylist())
 
 
-def _step(engine: Engine, window: Window) -> str:
+def _step(lo: datetime | None, hi: datetime | None) -> str:
     """A time bucket giving at most a few hundred points."""
-    row = engine.run(
-        f"SELECT min(time) AS lo, max(time) AS hi FROM access_log WHERE {window.where()}"
-    ).to_pylist()[0]
-    lo: datetime | None = row["lo"]
-    hi: datetime | None = row["hi"]
     span = (hi - lo) if lo and hi else timedelta(0)
     if span <= timedelta(hours=6):
         return "minute"
     return "hour" if span <= timedelta(days=14) else "day"
 
 
+def top_sql(expr: str, where: str) -> str:
+    """Athena SQL of one top-N section, on its own (as the report shows it)."""
+    return f"""SELECT {expr} AS value, count(*) AS requests,
+  CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
+  CAST(count_if(http_status >= 400) AS bigint) AS errors
+FROM access_log WHERE {where} AND ({expr}) IS NOT NULL
+GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}"""
+
+
+def tops_sql(where: str) -> str:
+    """Athena SQL of every top-N section in one scan: one grouping set per dimension, then
+    each set's first TOP rows in the order `top_sql` gives them."""
+    dims = list(DIMENSIONS.values())
+    values = ",\n    ".join(f"{expr} AS d{i}" for i, expr in enumerate(dims))
+    which = " ".join(f"WHEN grouping(d{i}) = 0 THEN {i}" for i in range(len(dims)))
+    value = " ".join(f"WHEN grouping(d{i}) = 0 THEN d{i}" for i in range(len(dims)))
+    sets = ", ".join(f"(d{i})" for i in range(len(dims)))
+    return f"""SELECT dimension, value, requests, bytes_sent, errors FROM (
+  SELECT dimension, value, requests, bytes_sent, errors,
+    row_number() OVER (PARTITION BY dimension ORDER BY requests DESC, value) AS place
+  FROM (
+    SELECT CASE {which} END AS dimension, CASE {value} END AS value,
+      count(*) AS requests, CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
+      CAST(count_if(http_status >= 400) AS bigint) AS errors
+    FROM (SELECT bytes_sent, http_status,
+    {values}
+    FROM access_log WHERE {where}) AS dims
+    GROUP BY GROUPING SETS ({sets})
+  ) AS grouped
+  WHERE value IS NOT NULL
+) AS ranked
+WHERE place <= {TOP}
+ORDER BY dimension, place"""
+
+
+def _tops(engine: Engine, where: str) -> list[Section]:
+    rows = engine.run(tops_sql(where)).to_pylist()
+    out = []
+    for index, (title, expr) in enumerate(DIMENSIONS.items()):
+        mine = [{k: r[k] for k in COLUMNS} for r in rows if r["dimension"] == index]
+        out.append(Section(f"top {title}", top_sql(expr, where).strip(), mine))
+    return out
+
+
+COLUMNS = ("value", "requests", "bytes_sent", "errors")
+MEASURES = {"total time": "total_time_ms", "turn-around time": "turn_around_time_ms"}
+
+
+def _latency(engine: Engine, where: str) -> Section:
+    parts = ",\n  ".join(
+        f"approx_percentile({column}, ARRAY[0.5, 0.95, 0.99]) AS p{i}"
+        for i, column in enumerate(MEASURES.values())
+    )
+    sql = f"SELECT\n  {parts}\nFROM access_log WHERE {where}"
+    (row,) = engine.run(sql).to_pylist()
+    rows = []
+    for i, measure in enumerate(MEASURES):
+        p50, p95, p99 = row[f"p{i}"] or (None, None, None)
+        rows.append({"measure": measure, "p50": p50, "p95": p95, "p99": p99})
+    return Section("latency (ms)", sql, rows)
+
+
 def summary(engine: Engine, window: Window | None = None) -> Summary:
-    """Everything `s3sleuth summary` and the HTML report show."""
+    """Everything `s3sleuth summary` and the HTML report show, in ten scans of the window."""
     window = window or Window()
     where = window.where()
-    step = _step(engine, window)
     totals = _section(
         "totals",
         f"""SELECT count(*) AS requests, CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
@@ -112,6 +168,8 @@ def summary(engine: Engine, window: Window | None = None) -> Summary:
 FROM access_log WHERE {where}""",
         engine,
     )
+    first = totals.rows[0] if totals.rows else {}
+    step = _step(first.get("first_seen"), first.get("last_seen"))
     series = _section(
         f"requests, bytes and errors per {step}",
         f"""SELECT date_trunc('{step}', time) AS time, count(*) AS requests,
@@ -122,37 +180,14 @@ FROM access_log WHERE {where}
 GROUP BY 1 ORDER BY 1""",
         engine,
     )
-    latency = _section(
-        "latency (ms)",
-        f"""SELECT 'total time' AS measure,
-  approx_percentile(total_time_ms, 0.5) AS p50, approx_percentile(total_time_ms, 0.95) AS p95,
-  approx_percentile(total_time_ms, 0.99) AS p99
-FROM access_log WHERE {where}
-UNION ALL
-SELECT 'turn-around time', approx_percentile(turn_around_time_ms, 0.5),
-  approx_percentile(turn_around_time_ms, 0.95), approx_percentile(turn_around_time_ms, 0.99)
-FROM access_log WHERE {where}""",
-        engine,
-    )
+    latency = _latency(engine, where)
     net = _section(
         "network path",
         f"""SELECT coalesce(network_path, 'aws-internal') AS network_path, count(*) AS requests
 FROM access_log WHERE {where} GROUP BY 1 ORDER BY 2 DESC""",
         engine,
     )
-    tops = [
-        _section(
-            f"top {title}",
-            f"""SELECT {expr} AS value, count(*) AS requests,
-  CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
-  CAST(count_if(http_status >= 400) AS bigint) AS errors
-FROM access_log WHERE {where} AND ({expr}) IS NOT NULL
-GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}""",
-            engine,
-        )
-        for title, expr in DIMENSIONS.items()
-    ]
-    out = Summary(window, totals, series, step, latency, net, tops)
+    out = Summary(window, totals, series, step, latency, net, _tops(engine, where))
     out.findings = denied(engine, window)
     out.findings_sql = out.findings.sql
     report = network(engine, window)

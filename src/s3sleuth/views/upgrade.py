@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow.parquet as pq
+from s3sleuth.views.enrich import METADATA_KEY, STORED_NAMES, VERSION
 
-from s3sleuth.store.store import StoreDir
-from s3sleuth.store.writer import write_access_log
-from s3sleuth.views.enrich import METADATA_KEY, STORED_NAMES, VERSION, enrich_table
+if TYPE_CHECKING:
+    from s3sleuth.store.store import StoreDir
 
 MARKER = "enrichment.version"
 
@@ -32,6 +32,8 @@ def is_current(root: Path) -> bool:
 def file_version(path: Path) -> str | None:
     """The rules a file's enrichment was computed with; None when it has none (or lacks a
     column, which no writer leaves, but then it is recomputed all the same)."""
+    import pyarrow.parquet as pq
+
     schema = pq.read_schema(path)
     value = (schema.metadata or {}).get(METADATA_KEY)
     if value is None or not set(STORED_NAMES) <= set(schema.names):
@@ -40,6 +42,11 @@ def file_version(path: Path) -> str | None:
 
 
 def _rewrite(path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from s3sleuth.store.writer import write_access_log
+    from s3sleuth.views.compute import enrich_table
+
     table = enrich_table(pq.read_table(path))
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as out:

@@ -1,0 +1,124 @@
+"""Computing the stored enrichment columns for rows about to be written.
+
+Every stored rule reads columns with a few distinct values per file (requester, user agent,
+remote address, host), so the rules run in DuckDB once per distinct value and the results are
+mapped back to the rows as dictionary arrays: no string is copied per row (measured on 1M
+generated rows: 1.46 s for every rule on every row, about 0.15 s this way).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from s3sleuth.views.enrich import METADATA_KEY, STORED, STORED_NAMES, VERSION, Enrichment
+
+
+@cache
+def _groups() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(inputs, DuckDB SELECT of the stored rules reading exactly those inputs) per input set."""
+    from s3sleuth.sql.translate import translate
+
+    groups: dict[tuple[str, ...], list[Enrichment]] = {}
+    for e in STORED:
+        groups.setdefault(e.inputs, []).append(e)
+    out = []
+    for inputs, rules in groups.items():
+        select = ", ".join(f"{e.athena} AS {e.name}" for e in rules)
+        (sql,) = translate(f"SELECT {select} FROM enrich_input", "duckdb")
+        out.append((inputs, sql))
+    return tuple(out)
+
+
+@cache
+def _database() -> Any:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 1")  # tiny inputs, called from the writer's threads
+    return con
+
+
+def _run(sql: str, data: pa.Table) -> pa.Table:
+    cursor = _database().cursor()
+    try:
+        cursor.register("enrich_input", data)
+        result: pa.Table = cursor.sql(sql).to_arrow_table()
+        return result
+    finally:
+        cursor.close()
+
+
+class _Encoded:
+    """Each input column as (row -> code, distinct values), encoded once per table."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self._cache: dict[str, tuple[np.ndarray, pa.Array]] = {}
+
+    def column(self, name: str) -> tuple[np.ndarray, pa.Array]:
+        if name not in self._cache:
+            array = self.table.column(name).combine_chunks()
+            if pa.types.is_dictionary(array.type):
+                array = array.cast(pa.string())
+            encoded = pc.dictionary_encode(array, null_encoding="encode")
+            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            self._cache[name] = (codes, encoded.dictionary)
+        return self._cache[name]
+
+    def distinct(self, inputs: tuple[str, ...]) -> tuple[np.ndarray, pa.Table]:
+        """Row -> index into a table of the distinct combinations of `inputs`."""
+        codes, sizes, dictionaries = np.zeros(self.table.num_rows, np.int64), [], []
+        for name in inputs:
+            column_codes, dictionary = self.column(name)
+            codes = codes * len(dictionary) + column_codes
+            sizes.append(len(dictionary))
+            dictionaries.append(dictionary)
+        span = int(np.prod(sizes, dtype=np.int64))
+        if span <= 4 * max(1, len(codes)):  # a lookup table: linear, no sort
+            present = np.zeros(span, bool)
+            present[codes] = True
+            unique = np.flatnonzero(present)
+            remap = np.zeros(span, np.int64)
+            remap[unique] = np.arange(len(unique))
+            inverse = remap[codes]
+        else:
+            unique, inverse = np.unique(codes, return_inverse=True)
+        columns, rest = {}, unique
+        for name, size, dictionary in reversed(list(zip(inputs, sizes, dictionaries, strict=True))):
+            columns[name] = dictionary.take(pa.array(rest % size))
+            rest = rest // size
+        return inverse, pa.table({name: columns[name] for name in inputs})
+
+
+def _expand(values: pa.Array, inverse: np.ndarray) -> pa.Array:
+    """values[inverse] as a dictionary array: no string is copied per row."""
+    values = values.cast(pa.string())
+    missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False), bool)
+    if not missing.any():
+        return pa.DictionaryArray.from_arrays(pa.array(inverse.astype(np.int32)), values)
+    # Parquet writers take no NULL in a dictionary: NULL rows are masked indices instead.
+    indices = pa.array(inverse.astype(np.int32), mask=missing[inverse])
+    return pa.DictionaryArray.from_arrays(indices, values.fill_null(""))
+
+
+def enrich_table(table: pa.Table) -> pa.Table:
+    """`table` (stored `access_log` columns) with the stored enrichment columns appended."""
+    stale = [n for n in STORED_NAMES if n in table.column_names]
+    if stale:
+        table = table.drop_columns(stale)
+    encoded = _Encoded(table)
+    computed: dict[str, pa.Array] = {}
+    for inputs, sql in _groups():
+        inverse, distinct = encoded.distinct(inputs)
+        values = _run(sql, distinct)
+        for name in values.column_names:
+            computed[name] = _expand(values.column(name).combine_chunks(), inverse)
+    for name in STORED_NAMES:
+        table = table.append_column(pa.field(name, computed[name].type), computed[name])
+    metadata = {**(table.schema.metadata or {}), METADATA_KEY: VERSION.encode()}
+    return table.replace_schema_metadata(metadata)
