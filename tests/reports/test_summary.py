@@ -96,3 +96,11 @@ def test_defuse_rules() -> None:
     assert defuse("=1+1") == "'=1+1" and defuse("@SUM(A1)") == "'@SUM(A1)"
     assert defuse("+cmd") == "'+cmd" and defuse("-cmd") == "'-cmd"
     assert defuse("-5") == "-5" and defuse("plain") == "plain"
+
+
+def test_each_top_section_shows_the_sql_that_reproduces_it(report_store: Path) -> None:
+    """The tops run as one GROUPING SETS scan; each shows its own standalone query."""
+    s = summary(engine(report_store))
+    assert len(s.tops) == 8 and all(t.rows for t in s.tops)
+    for section in s.tops:
+        assert query(section.sql, report_store).to_pylist() == section.rows, section.title

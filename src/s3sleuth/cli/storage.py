@@ -105,15 +105,7 @@ def ingest_command(
     files (.json or .json.gz) into `cloudtrail_events`.
     """
     if engine == "spark":
-        if since or until or any(s.startswith("s3://") for s in sources):
-            raise UsageError(
-                "--engine spark reads whole files and URIs Spark can read",
-                hint="drop --since/--until, and give s3:// sources as s3a:// URIs",
-            )
-        from s3sleuth.spark import ingest as spark_ingest
-        from s3sleuth.spark import session
-
-        _report(spark_ingest(session(), list(sources), store, kind=kind), fmt)
+        _report(_spark_ingest(sources, store, kind, since or until), fmt)
         return
     from datetime import timedelta
 
@@ -138,6 +130,19 @@ def ingest_command(
     finally:
         bar.close()
     _report(result, fmt)
+
+
+def _spark_ingest(
+    sources: tuple[str, ...], store: Path | None, kind: str, windowed: str | None
+) -> IngestResult:
+    if windowed or any(s.startswith("s3://") for s in sources):
+        raise UsageError(
+            "--engine spark reads whole files and URIs Spark can read",
+            hint="drop --since/--until, and give s3:// sources as s3a:// URIs",
+        )
+    from s3sleuth.spark import ingest, session
+
+    return ingest(session(), list(sources), store, kind=kind)
 
 
 def _local_ingest(*args: Any, **options: Any) -> IngestResult:
