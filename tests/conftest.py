@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 from s3sleuth.engines import Engine
 
 REPO = Path(__file__).resolve().parents[1]
+# Translations cached by the tests' processes go to a directory of this run, not ~/.cache.
+os.environ.setdefault("S3SLEUTH_CACHE_DIR", tempfile.mkdtemp(prefix="s3sleuth-cache-"))
 CONFORMANCE = Path(os.environ.get("S3SLEUTH_CONFORMANCE", REPO.parent / "shared" / "conformance"))
 SAMPLES = REPO / "src" / "s3sleuth" / "samples" / "logs"
 

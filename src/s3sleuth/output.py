@@ -11,15 +11,15 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from rich.console import Console
-from rich.table import Table
 
 from s3sleuth.errors import UsageError
-from s3sleuth.values import jsonable
+from s3sleuth.values import Rows, jsonable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMATS = ("table", "json", "csv", "parquet")
 
@@ -44,6 +44,14 @@ def rows_of(table: pa.Table) -> list[dict[str, Any]]:
     return [{k: jsonable(v) for k, v in row.items()} for row in table.to_pylist()]
 
 
+def arrow_rows(table: pa.Table) -> Rows:
+    import pyarrow as pa
+
+    numeric = [pa.types.is_integer(field.type) for field in table.schema]
+    data = [tuple(row.values()) for row in table.to_pylist()]
+    return Rows(list(table.column_names), numeric, data)
+
+
 def write_json(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
     json.dump(list(rows), out, indent=2, ensure_ascii=False)
     out.write("\n")
@@ -66,12 +74,12 @@ def defuse(text: str) -> str:
     return text
 
 
-def write_csv(table: pa.Table, out: TextIO, *, defuse_cells: bool | None = None) -> None:
+def write_csv(rows: Rows, out: TextIO, *, defuse_cells: bool | None = None) -> None:
     safe = DEFUSE_CSV if defuse_cells is None else defuse_cells
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.column_names)
-    for row in table.to_pylist():
-        writer.writerow([_csv_cell(v, safe) for v in row.values()])
+    writer.writerow(rows.columns)
+    for row in rows.data:
+        writer.writerow([_csv_cell(v, safe) for v in row])
 
 
 def _csv_cell(value: Any, safe: bool = True) -> Any:
@@ -86,15 +94,16 @@ def _csv_cell(value: Any, safe: bool = True) -> Any:
     return value
 
 
-def write_table(table: pa.Table, console: Console, title: str | None = None) -> None:
+def write_table(rows: Rows, console: Console, title: str | None = None) -> None:
+    from rich.table import Table
+
     view = Table(title=title, header_style="bold", show_lines=False)
-    for name in table.column_names:
-        numeric = pa.types.is_integer(table.schema.field(name).type)
+    for name, numeric in zip(rows.columns, rows.numeric, strict=True):
         view.add_column(scrub(name), justify="right" if numeric else "left", overflow="fold")
-    for row in table.to_pylist():
-        view.add_row(*(cell(v) for v in row.values()))
+    for row in rows.data:
+        view.add_row(*(cell(v) for v in row))
     console.print(view)
-    if table.num_rows == 0:
+    if not rows.data:
         console.print("(no rows)", style="dim")
 
 
@@ -102,22 +111,38 @@ def emit(
     table: pa.Table, fmt: str, output: Path | None = None, console: Console | None = None
 ) -> None:
     """Write `table` in `fmt` to `output`, or to stdout."""
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)}")
+    check_format(fmt)
     if fmt == "parquet":
         if output is None:
             raise UsageError("--format parquet needs an output file", hint="add -o FILE.parquet")
+        import pyarrow.parquet as pq
+
         pq.write_table(table, output)
         return
+    emit_rows(arrow_rows(table), fmt, output, console)
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)}")
+
+
+def emit_rows(
+    rows: Rows, fmt: str, output: Path | None = None, console: Console | None = None
+) -> None:
+    """Write `rows` as a table, JSON or CSV to `output`, or to stdout."""
+    check_format(fmt)
+    if fmt == "parquet":
+        raise UsageError("parquet output needs an Arrow table", hint="use emit()")
     buffer = io.StringIO()
     if fmt == "json":
-        write_json(rows_of(table), buffer)
+        write_json([{k: jsonable(v) for k, v in r.items()} for r in rows.dicts()], buffer)
     elif fmt == "csv":
-        write_csv(table, buffer)
+        write_csv(rows, buffer)
     else:
         width = None if output is None else 200
         target = Console(file=buffer, width=width, force_terminal=False) if output else console
-        write_table(table, target or Console())
+        write_table(rows, target or Console())
         if output is None:
             return
     if output is None:

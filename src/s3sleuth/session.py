@@ -21,8 +21,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from s3sleuth.engines import ENGINES, Engine
 from s3sleuth.errors import StoreError, UsageError
 from s3sleuth.store.store import StoreDir, default_root
@@ -30,6 +28,7 @@ from s3sleuth.views.joins import TransferWindow
 from s3sleuth.window import Window
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import SparkSession
 
     from s3sleuth.diagnose.denied import Finding
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from s3sleuth.engines.athena import AthenaOptions
     from s3sleuth.pipeline.result import IngestResult
     from s3sleuth.reports.summary import Summary
+    from s3sleuth.values import Rows
 
 Time = str | datetime  # an ISO time, an age such as "7d", or a datetime
 
@@ -124,6 +124,18 @@ class Store:
 
             raise QueryError(f"the {engine.name} engine takes Athena SQL", dialect=dialect)
         return engine.run(sql)
+
+    def rows(self, sql: str, dialect: str = "athena") -> Rows:
+        """The result of `query` as Python rows, what the command line prints: on the store's
+        own engine without Arrow, so a short query does not pay for importing it."""
+        from s3sleuth.engines.duckdb import DuckDBEngine
+
+        engine = self.engine
+        if isinstance(engine, DuckDBEngine):
+            return engine.fetch(sql, dialect)
+        from s3sleuth.output import arrow_rows
+
+        return arrow_rows(self.query(sql, dialect))
 
     def denied(
         self,

@@ -3,14 +3,20 @@ constructs sqlglot already gets right."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 import sqlglot
 
 from s3sleuth.errors import QueryError
-from s3sleuth.sql.translate import joda_to_strftime, translate
+from s3sleuth.sql.rewrite import joda_to_strftime
+from s3sleuth.sql.translate import translate
 
 
 def run(sql: str) -> object:
@@ -94,3 +100,44 @@ def test_emitted_sql_parses_back_in_the_target_dialect() -> None:
 def test_syntax_errors_name_the_dialect() -> None:
     with pytest.raises(QueryError, match="athena SQL does not parse"):
         translate("SELEC 1", "duckdb")
+
+
+def test_translations_are_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3sleuth.sql import translate as module
+
+    monkeypatch.setenv("S3SLEUTH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(module, "_memory", {})
+    sql = "SELECT parse_datetime('01/Feb/2024:00:00:00 +0000', 'dd/MMM/yyyy:HH:mm:ss Z') AS t"
+    first = translate(sql)
+    (entry,) = (tmp_path / "sql").glob("*.json")
+    module._memory.clear()
+    assert translate(sql) == first  # read back from the file
+    entry.write_text("not json")  # a damaged entry is translated again, and replaced
+    module._memory.clear()
+    assert translate(sql) == first and json.loads(entry.read_text()) == first
+
+
+def test_a_known_translation_does_not_import_sqlglot(tmp_path: Path) -> None:
+    env = {**os.environ, "S3SLEUTH_CACHE_DIR": str(tmp_path)}
+    code = (
+        "import sys; from s3sleuth.sql.translate import translate; "
+        "print(translate('SELECT date_add(\\'hour\\', 1, now())')); "
+        "print('sqlglot' in sys.modules)"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        for _ in range(2)
+    ]
+    assert runs[0][0] == runs[1][0]
+    assert (runs[0][1], runs[1][1]) == ("True", "False")
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3sleuth.sql import translate as module
+
+    monkeypatch.setenv("S3SLEUTH_CACHE_DIR", "off")
+    monkeypatch.setattr(module, "_memory", {})
+    assert module.cache_dir() is None
+    assert translate("SELECT 1 AS one") == ["SELECT 1 AS one"]

@@ -14,20 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from s3sleuth import __version__
 from s3sleuth.errors import QueryError, S3SleuthError, SourceError, UsageError
 from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from s3sleuth.pipeline.result import IngestResult
     from s3sleuth.sources import LocalSource
     from s3sleuth.sources.s3 import S3Object
@@ -102,8 +96,35 @@ def _errors(debug: bool) -> Iterator[None]:
         sys.exit(1)
 
 
+# Where each command lives: a command's module is imported when it runs (or for --help), so
+# `s3sleuth query` does not load what `report` needs.
+COMMANDS = {
+    "ingest": "storage",
+    "query": "storage",
+    "denied": "diagnoses",
+    "network": "diagnoses",
+    "clients": "diagnoses",
+    "explain": "diagnoses",
+    "demo": "diagnoses",
+    "summary": "reports",
+    "report": "reports",
+    "athena": "athena",
+}
+
+
 class _Group(click.Group):
-    """The one error boundary: every command's library errors become one line and a code."""
+    """The one error boundary (every command's library errors become one line and a code),
+    and commands loaded by name."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            from importlib import import_module
+
+            import_module(f"s3sleuth.cli.{COMMANDS[name]}")  # registers its commands
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         with _errors(bool(ctx.params.get("debug"))):
@@ -145,6 +166,15 @@ class _Bar:
     def plan(self, sources: Sequence[LocalSource | S3Object]) -> None:
         if not self.enabled:
             return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         self.progress = Progress(
             "[progress.description]{task.description}",
             BarColumn(),

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import pyarrow as pa
 from rich.console import Console
 
 from s3sleuth.cli.base import _Bar, _ingest_summary, cli, format_option, store_option
 from s3sleuth.errors import UsageError
-from s3sleuth.output import FORMATS, emit
+from s3sleuth.output import FORMATS, emit, emit_rows
+from s3sleuth.values import Rows
 
 if TYPE_CHECKING:
     from s3sleuth.pipeline.result import IngestResult
@@ -169,7 +169,7 @@ def _report(result: IngestResult, fmt: str) -> None:
     else:
         summary = result.to_dict()
         summary["failed"] = len(result.failed)  # one row; the sources are on stderr
-        emit(pa.Table.from_pylist([summary]), fmt, console=Console())
+        emit_rows(Rows(list(summary), [False] * len(summary), [tuple(summary.values())]), fmt)
     for failure in result.failed:
         click.echo(f"error: not ingested: {failure['error']}", err=True)
     if result.failed:
@@ -211,4 +211,7 @@ def query_command(
 
     text = sys.stdin.read() if sql == "-" else sql
     with s3sleuth.open(store) as session:
-        emit(session.query(text, dialect), fmt, output, console=Console())
+        if fmt == "parquet":
+            emit(session.query(text, dialect), fmt, output, console=Console())
+        else:  # printed from Python rows: a short query does not import Arrow
+            emit_rows(session.rows(text, dialect), fmt, output, console=Console())

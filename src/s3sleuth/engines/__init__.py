@@ -11,9 +11,10 @@ pyspark and boto3 are imported only when their engine is opened.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 ENGINES = ("duckdb", "spark", "athena")
 

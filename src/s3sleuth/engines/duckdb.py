@@ -9,22 +9,28 @@ was built from and which tables had data; a session rebuilds it only when either
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
 from s3sleuth.errors import QueryError
 from s3sleuth.sql.literal import string_literal
+from s3sleuth.values import Rows
 from s3sleuth.views import catalog
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 CATALOG = "catalog.duckdb"
 _META = "s3sleuth_catalog"
 DIALECTS = ("athena", "duckdb")
+_INTEGERS = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+     "UBIGINT", "UHUGEINT"}
+)  # fmt: skip
 
 
 def _typed_empty(columns: dict[str, str]) -> str:
@@ -158,10 +164,9 @@ class DuckDBEngine:
         con = _connect_catalog(root)
         return None if con is None else cls(root, con=con)
 
-    def run(self, sql: str, dialect: str = "athena") -> pa.Table:
-        """Run `sql` (one or more statements); the last statement's result as Arrow."""
-        import duckdb
-
+    def _relation(self, sql: str, dialect: str) -> duckdb.DuckDBPyRelation | None:
+        """Run every statement but the last; the last one's relation (None when it has no
+        result, as a SET has)."""
         from s3sleuth.sql.translate import translate
 
         if dialect not in DIALECTS:
@@ -172,15 +177,37 @@ class DuckDBEngine:
         statements = translate(sql, target="duckdb", source=dialect, typed_time=True)
         if not statements:
             raise QueryError("no SQL statement given", dialect=dialect)
+        for statement in statements[:-1]:
+            self.con.execute(statement)
+        return self.con.sql(statements[-1])
+
+    @contextmanager
+    def _errors(self, dialect: str) -> Iterator[None]:
+        import duckdb
+
         try:
-            for statement in statements[:-1]:
-                self.con.execute(statement)
-            relation = self.con.sql(statements[-1])
-            return pa.table({}) if relation is None else relation.to_arrow_table()
+            yield
         except duckdb.Error as err:
             first = str(err).strip().splitlines()[0]
             via = "" if dialect == "duckdb" else " → duckdb"
             raise QueryError(f"SQL error ({dialect}{via}): {first}", dialect=dialect) from None
+
+    def run(self, sql: str, dialect: str = "athena") -> pa.Table:
+        """Run `sql` (one or more statements); the last statement's result as Arrow."""
+        import pyarrow as pa
+
+        with self._errors(dialect):
+            relation = self._relation(sql, dialect)
+            return pa.table({}) if relation is None else relation.to_arrow_table()
+
+    def fetch(self, sql: str, dialect: str = "athena") -> Rows:
+        """The same as `run`, as Python rows: no Arrow (and no pyarrow import) on the way."""
+        with self._errors(dialect):
+            relation = self._relation(sql, dialect)
+            if relation is None:
+                return Rows([], [], [])
+            numeric = [str(t).upper() in _INTEGERS for t in relation.types]
+            return Rows(list(relation.columns), numeric, relation.fetchall())
 
     def close(self) -> None:
         self.con.close()

@@ -7,8 +7,6 @@ without a column of its own is still there to query (`json_extract_string(event,
 
 from __future__ import annotations
 
-from s3sleuth.schema import arrow_schema
-
 _PROVENANCE = {"event": "VARCHAR", "source_file": "VARCHAR", "source_line": "BIGINT"}
 
 TRANSFER_COLUMNS: dict[str, str] = {
@@ -82,7 +80,6 @@ EVENT_TABLES: dict[str, dict[str, str]] = {
     "cloudtrail_events": CLOUDTRAIL_COLUMNS,
 }
 TIME_COLUMN = {"transfer_events": "time", "cloudtrail_events": "event_time"}
-SCHEMAS = {name: arrow_schema(columns) for name, columns in EVENT_TABLES.items()}
 
 
 def unique_events_sql(table: str) -> str:

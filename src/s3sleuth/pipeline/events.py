@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 from s3sleuth.errors import UsageError
 from s3sleuth.events.cloudtrail import parse_cloudtrail
 from s3sleuth.events.detect import HEAD_BYTES, KINDS, detect
-from s3sleuth.events.tables import SCHEMAS, TIME_COLUMN
+from s3sleuth.events.tables import EVENT_TABLES, TIME_COLUMN
 from s3sleuth.events.transfer import parse_transfer
-from s3sleuth.schema import REJECT_SCHEMA
+from s3sleuth.schema import REJECT_SCHEMA, arrow_schema
 from s3sleuth.sources import LocalSource
 from s3sleuth.store.manifest import SourceEntry
 from s3sleuth.store.store import StagedBatch, StoreDir
@@ -62,7 +62,7 @@ def _write(batch: StagedBatch, table: str, rows: list[dict[str, Any]], number: i
     for day, part in by_date.items():
         directory = batch.table_dir(table, number) / f"date={day or '__NULL__'}"
         directory.mkdir(parents=True, exist_ok=True)
-        data = pa.Table.from_pylist(part, schema=SCHEMAS[table])
+        data = pa.Table.from_pylist(part, schema=arrow_schema(EVENT_TABLES[table]))
         pq.write_table(data, directory / f"part-{batch.id}-{number:05d}.parquet")
 
 

@@ -1,143 +1,80 @@
-"""Athena (Trino) SQL to DuckDB and Spark, through sqlglot.
+"""Athena (Trino) SQL to DuckDB and Spark: sqlglot's translation (`sql.rewrite`), cached.
 
-sqlglot does most of the work. Three constructs it leaves wrong are rewritten on the parse tree:
-
-- `parse_datetime(x, 'joda')` keeps its Joda pattern -> `StrToTime` with a strftime pattern, as a
-  timestamp with time zone (what Trino returns);
-- `format_datetime(ts, 'joda')` is passed through -> `TimeToStr`;
-- `date_add('hour', n, ts)` becomes Spark's day-only `DATE_ADD` -> `TIMESTAMPADD(HOUR, n, ts)`.
-
-On the store (`typed_time`), a query over `s3_access_logs_db.mybucket_logs` that parses
-`requestdatetime` back with AWS's pattern reads the typed time instead: the same instant,
-without formatting every row's time to text and parsing it again (5-6x slower, measured).
+Translating takes sqlglot's import (~60 ms) and a parse (~25 ms for a diagnosis), a large part
+of a short command. The same SQL comes back again and again (a script's query, the diagnoses'
+own statements), so translations are kept on disk, keyed by the text, both dialects and the
+versions of s3sleuth and sqlglot; a command whose statements are all known does not import
+sqlglot at all. `S3SLEUTH_CACHE_DIR` moves the cache (default `$XDG_CACHE_HOME/s3sleuth`,
+else `~/.cache/s3sleuth`); `S3SLEUTH_CACHE_DIR=off` turns it off. An unreadable or unwritable
+cache is the same as none.
 """
 
 from __future__ import annotations
 
-import re
-from functools import partial
-from typing import Any
-
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
+import hashlib
+import json
+import os
+import random
+from functools import cache
+from pathlib import Path
 
 from s3sleuth.errors import QueryError
+from s3sleuth.sql.dialects import DIALECTS
 
-DIALECTS = ("athena", "duckdb", "spark")
-
-# Joda-Time pattern letters -> strftime. Longest runs first.
-_JODA = {
-    "yyyy": "%Y",
-    "yy": "%y",
-    "YYYY": "%Y",
-    "MMMM": "%B",
-    "MMM": "%b",
-    "MM": "%m",
-    "M": "%-m",
-    "dd": "%d",
-    "d": "%-d",
-    "HH": "%H",
-    "H": "%-H",
-    "hh": "%I",
-    "h": "%-I",
-    "mm": "%M",
-    "m": "%-M",
-    "ss": "%S",
-    "s": "%-S",
-    "SSSSSS": "%f",
-    "SSS": "%g",
-    "EEEE": "%A",
-    "EEE": "%a",
-    "a": "%p",
-    "ZZ": "%z",
-    "Z": "%z",
-    "z": "%Z",
-}
-_JODA_TOKEN = re.compile(r"'([^']*)'|([A-Za-z])\2*|[^A-Za-z']+")
+CACHE_ENV = "S3SLEUTH_CACHE_DIR"
+KEEP = 4000  # translations kept; the oldest go when a write finds more
+_memory: dict[str, list[str]] = {}
 
 
-def joda_to_strftime(pattern: str) -> str:
-    """Translate a Joda-Time pattern (Trino's parse_datetime/format_datetime) to strftime."""
-    out = []
-    for match in _JODA_TOKEN.finditer(pattern):
-        text = match.group(0)
-        if match.group(1) is not None:
-            out.append(match.group(1) or "'")  # quoted literal; '' is a quote
-        elif match.group(2) is not None:
-            if text not in _JODA:
-                raise QueryError(
-                    f"unsupported Joda pattern letters {text!r} in {pattern!r}",
-                    hint="use date_parse() with a MySQL-style pattern instead",
-                )
-            out.append(_JODA[text])
-        else:
-            out.append(text.replace("%", "%%"))
-    return "".join(out)
+def cache_dir() -> Path | None:
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit == "off":
+        return None
+    if explicit:
+        return Path(explicit) / "sql"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "s3sleuth" / "sql"
 
 
-def _literal_pattern(node: exp.Expression | None, function: str) -> str:
-    if not isinstance(node, exp.Literal) or not node.is_string:
-        raise QueryError(f"{function}() needs a literal pattern string")
-    return joda_to_strftime(node.this)
+@cache
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from s3sleuth import __version__
+
+    try:
+        return f"{__version__}/{version('sqlglot')}"
+    except PackageNotFoundError:
+        return f"{__version__}/unknown"
 
 
-def _rewrite(node: exp.Expression, target: str) -> exp.Expression:
-    if isinstance(node, exp.ParseDatetime):
-        fmt = _literal_pattern(node.args.get("format"), "parse_datetime")
-        # safe: `-` gives NULL instead of failing the query; Athena's RegexSerDe would have
-        # NULLed such a row before parse_datetime ever saw it.
-        parsed = exp.StrToTime(this=node.this, format=exp.Literal.string(fmt), safe=True)
-        # Trino's parse_datetime gives a timestamp WITH time zone; sqlglot's cast is to one
-        # without (engines run in UTC, so the instant is kept).
-        return exp.cast(parsed, exp.DataType.build("timestamptz"))
-    if isinstance(node, exp.Anonymous) and node.name.lower() == "format_datetime":
-        if len(node.expressions) != 2:
-            raise QueryError("format_datetime() takes a timestamp and a pattern")
-        value, pattern = node.expressions
-        fmt = _literal_pattern(pattern, "format_datetime")
-        return exp.TimeToStr(this=value, format=exp.Literal.string(fmt))
-    if target == "spark" and isinstance(node, exp.DateAdd):
-        unit = node.text("unit").upper() or "DAY"
-        if unit != "DAY":
-            return exp.Anonymous(
-                this="TIMESTAMPADD", expressions=[exp.var(unit), node.expression, node.this]
-            )
-    return node
+def _key(sql: str, target: str, source: str, typed_time: bool) -> str:
+    text = "\0".join((_versions(), source, target, str(typed_time), sql))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-_AWS_SCHEMA, _AWS_TABLE = "s3_access_logs_db", "mybucket_logs"
-_AWS_TIME_PATTERNS = frozenset({"dd/MMM/yyyy:HH:mm:ss Z", "dd/MMM/yyyy:HH:mm:ss +0000"})
-TYPED_TIME = "__s3sleuth_time"  # the column views.aws_table adds in `_mybucket_logs_typed`
+def _load(path: Path) -> list[str] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
 
 
-def _parses_request_time(node: exp.Expression) -> bool:
-    pattern = node.args.get("format")
-    return (
-        isinstance(node, exp.ParseDatetime)
-        and isinstance(node.this, exp.Column)
-        and node.this.name.lower() == "requestdatetime"
-        and isinstance(pattern, exp.Literal)
-        and pattern.this in _AWS_TIME_PATTERNS
-    )
-
-
-def _typed_time(tree: Any) -> Any:
-    """Each SELECT over the AWS table (without `*`) that parses requestdatetime reads the
-    typed twin of the table and its typed time column."""
-    for select in list(tree.find_all(exp.Select)):
-        sources = [t for t in select.find_all(exp.Table) if t.parent_select is select]
-        aws = [t for t in sources if t.name.lower() == _AWS_TABLE and t.db.lower() == _AWS_SCHEMA]
-        if len(aws) != 1 or len(sources) != 1 or select.is_star:
-            continue
-        parses = [n for n in select.find_all(exp.ParseDatetime) if _parses_request_time(n)]
-        if not parses:
-            continue
-        for node in parses:
-            column = node.this
-            node.replace(exp.column(TYPED_TIME, table=column.table or None))
-        aws[0].set("this", exp.to_identifier(f"_{_AWS_TABLE}_typed"))
-    return tree
+def _store(directory: Path, path: Path, statements: list[str]) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(statements), encoding="utf-8")
+        os.replace(tmp, path)
+        if random.random() < 0.01:  # now and then, keep the cache bounded
+            entries = sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime)
+            for old in entries[:-KEEP]:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only home: translate every time
 
 
 def translate(
@@ -151,11 +88,25 @@ def translate(
             )
     if source == target:
         return [sql]
-    try:
-        trees = [t for t in sqlglot.parse(sql, read=source) if t is not None]
-    except ParseError as err:
-        first = str(err).splitlines()[0]
-        raise QueryError(f"{source} SQL does not parse: {first}", dialect=source) from None
-    if typed_time:
-        trees = [_typed_time(t) for t in trees]
-    return [t.transform(partial(_rewrite, target=target)).sql(target) for t in trees]
+    key = _key(sql, target, source, typed_time)
+    if key in _memory:
+        return list(_memory[key])
+    directory = cache_dir()
+    path = directory / f"{key}.json" if directory is not None else None
+    statements = _load(path) if path is not None else None
+    if statements is None:
+        from s3sleuth.sql.rewrite import rewrite
+
+        statements = rewrite(sql, target, source, typed_time=typed_time)
+        if directory is not None and path is not None:
+            _store(directory, path, statements)
+    if len(_memory) > 1000:  # a long-lived process with ever new SQL
+        _memory.clear()
+    _memory[key] = statements
+    return list(statements)
+
+
+def joda_to_strftime(pattern: str) -> str:
+    from s3sleuth.sql.rewrite import joda_to_strftime as convert
+
+    return convert(pattern)

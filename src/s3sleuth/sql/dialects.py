@@ -1,0 +1,3 @@
+"""The SQL dialects s3sleuth reads and writes."""
+
+DIALECTS = ("athena", "duckdb", "spark")
