@@ -24,7 +24,8 @@ GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("rem
 
 
 def network_sql(window: Window, by: str) -> str:
-    """The Athena SQL behind the network rows."""
+    """The Athena SQL behind the network rows (and `confirmed_sql` behind their CloudTrail
+    columns: a separate join, so a store without CloudTrail records never scans for one)."""
     group = ", ".join(f"a.{column}" for column in GROUPINGS[by])
     extra = (
         "min(network_path) AS network_path, count(DISTINCT requester) AS principals"
@@ -43,16 +44,39 @@ SELECT {group}, count(*) AS requests,
   min(CASE WHEN network_path = 'public' THEN time END) AS public_first_seen,
   max(CASE WHEN network_path = 'public' THEN time END) AS public_last_seen,
   array_agg(DISTINCT endpoint_kind) AS endpoint_kinds,
-  array_agg(DISTINCT c.vpc_endpoint_id) AS vpc_endpoint_ids,
-  count(c.vpc_endpoint_id) AS confirmed_requests,
   {extra}
-FROM access_log a LEFT JOIN (
+FROM access_log a
+WHERE {window.where("a")}
+GROUP BY {group}
+ORDER BY public_requests DESC, requests DESC, {group}"""
+
+
+def confirmed_sql(window: Window, by: str) -> str:
+    """Athena SQL: per network row, the VPC endpoints CloudTrail names for its requests."""
+    group = ", ".join(f"a.{column}" for column in GROUPINGS[by])
+    return f"""
+SELECT {group}, array_agg(DISTINCT c.vpc_endpoint_id) AS vpc_endpoint_ids,
+  count(*) AS confirmed_requests
+FROM access_log a JOIN (
   SELECT request_id, min(host_id) AS host_id, min(vpc_endpoint_id) AS vpc_endpoint_id
   FROM cloudtrail_events WHERE vpc_endpoint_id IS NOT NULL GROUP BY request_id
 ) c ON {cloudtrail_condition("a", "c")}
 WHERE {window.where("a")}
-GROUP BY {group}
-ORDER BY public_requests DESC, requests DESC, {group}"""
+GROUP BY {group}"""
+
+
+def _with_confirmed(row: Row, confirmed: dict[Any, Row], by: str) -> Row:
+    """The row with CloudTrail's endpoints after `endpoint_kinds`, where they always were."""
+    match = confirmed.get(tuple(row[c] for c in GROUPINGS[by]))
+    out = Row()
+    for key, value in row.items():
+        out[key] = value
+        if key == "endpoint_kinds":
+            out["vpc_endpoint_ids"] = (
+                sorted(v for v in match["vpc_endpoint_ids"] if v) if match else []
+            )
+            out["confirmed_requests"] = match["confirmed_requests"] if match else 0
+    return out
 
 
 def _when(value: datetime | None) -> str:
@@ -131,11 +155,11 @@ def network(
     if by not in GROUPINGS:
         raise UsageError(f"cannot group by {by!r}", hint="use --by principal or --by ip")
     window = window or Window()
-    sql = network_sql(window, by)
-    found = rows(engine.run(sql))
+    sql, confirm = network_sql(window, by), confirmed_sql(window, by)
+    confirmed = {tuple(r[c] for c in GROUPINGS[by]): r for r in rows(engine.run(confirm))}
+    found = [_with_confirmed(row, confirmed, by) for row in rows(engine.run(sql))]
     for row in found:
         row["endpoint_kinds"] = sorted(k for k in row["endpoint_kinds"] if k)
-        row["vpc_endpoint_ids"] = sorted(v for v in row["vpc_endpoint_ids"] if v)
         row["verdict"] = verdict(row)
         if by == "ip" and ip_ranges is not None:
             owner = ip_ranges.owner(row["remote_ip"]) if row["network_path"] == "public" else None
@@ -145,7 +169,8 @@ def network(
             row["principal_arn"] = row.pop("requester")
     if by == "principal" and ip_ranges is not None:
         _tag_principals(found, ip_ranges, window, engine)
-    report = NetworkReport(found, sql=sql, columns=_columns(by, ip_ranges is not None))
+    shown = f"{sql.strip()};\n\n-- CloudTrail's vpcEndpointId for the same rows\n{confirm.strip()}"
+    report = NetworkReport(found, sql=shown, columns=_columns(by, ip_ranges is not None))
     if expect_private and report.public_requests:
         report.offending = engine.run(
             "SELECT time, remote_ip, requester, operation, bucket, key, http_status "
