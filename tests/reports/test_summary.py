@@ -104,3 +104,22 @@ def test_each_top_section_shows_the_sql_that_reproduces_it(report_store: Path) -
     assert len(s.tops) == 8 and all(t.rows for t in s.tops)
     for section in s.tops:
         assert query(section.sql, report_store).to_pylist() == section.rows, section.title
+
+
+def test_nearest_rank_percentiles() -> None:
+    from s3sleuth.reports.summary import nearest_rank
+
+    uniform = [(v, 1) for v in range(1, 101)]
+    assert [nearest_rank(uniform, f) for f in (0.5, 0.95, 0.99)] == [50, 95, 99]
+    skewed = [(10, 90), (500, 9), (9000, 1)]
+    assert [nearest_rank(skewed, f) for f in (0.5, 0.95, 0.99, 1.0)] == [10, 500, 500, 9000]
+    assert nearest_rank([], 0.5) is None
+
+
+def test_latency_shows_the_distribution_it_came_from(report_store: Path) -> None:
+    s = summary(engine(report_store))
+    rows = query(s.latency.sql, report_store).to_pylist()
+    total = [r for r in rows if r["measure"] == "total time"]
+    assert sum(r["requests"] for r in total) == query(
+        "SELECT count(total_time_ms) AS n FROM access_log", report_store
+    )["n"][0].as_py()

@@ -94,7 +94,10 @@ _ATHENA = (
 def open_session(store: Path | None, engine: str, sources: tuple[str, ...], **athena: Any) -> Store:
     """The session a diagnosis command asks: SOURCE paths ingested first, on that engine."""
     import s3sleuth
+    from s3sleuth.lean import without_pandas
 
+    if engine != "spark":
+        without_pandas()
     if sources and engine == "athena":
         raise UsageError(
             "--engine athena reads the table in Athena, not SOURCE files",
@@ -260,7 +263,9 @@ def explain_command(
     Exits 1 when nothing is known about it.
     """
     import s3sleuth
+    from s3sleuth.lean import without_pandas
 
+    without_pandas()
     with s3sleuth.open(store) as session:
         timeline = session.explain(request_id, session_id, transfer_window=transfer_window)
         if not timeline:

@@ -208,7 +208,9 @@ def query_command(
     the SQL from stdin.
     """
     import s3sleuth
+    from s3sleuth.lean import without_pandas
 
+    without_pandas()
     text = sys.stdin.read() if sql == "-" else sql
     with s3sleuth.open(store) as session:
         if fmt == "parquet":
