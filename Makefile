@@ -14,8 +14,13 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## demo: set up, ingest the bundled sample logs, and print the three diagnoses
-demo: $(VENV)/.installed
+# The demo needs only the core package (no Spark, browser or test tools).
+$(VENV)/.demo: pyproject.toml $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+## demo: set up, ingest the bundled sample logs, and print the diagnoses
+demo: $(VENV)/.demo
 	rm -rf $(DEMO_STORE)
 	$(BIN)/s3sleuth demo --store $(DEMO_STORE)
 
@@ -29,9 +34,10 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-## bench: the ingest benchmark (1M lines, generated once into bench/data)
+## bench: the ingest and store benchmarks (1M lines generated once into bench/data)
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_store.py
 
 ## samples: regenerate the bundled sample logs
 samples: $(VENV)/.installed

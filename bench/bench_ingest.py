@@ -130,11 +130,9 @@ def ingest_subprocess(source: Path, store: Path) -> tuple[float, int, dict[str, 
 
 
 def aggregate(store: Path) -> float:
-    from s3sleuth.store.catalog import connect
+    import s3sleuth
 
-    from s3sleuth.store.store import StoreDir
-
-    con = connect(StoreDir.open(store))
+    con = s3sleuth.open(store).engine.con  # type: ignore[attr-defined]
     sql = (
         "SELECT operation, http_status, count(*) AS n, sum(bytes_sent) AS bytes "
         "FROM access_log GROUP BY ALL"
