@@ -89,7 +89,7 @@ def test_missing_store_and_missing_source(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert run.stderr.strip() == (
         f"error: no s3sleuth store at {tmp_path / 'nothing'} "
-        "(run 's3sleuth ingest SOURCE' first, or pass --store DIR)"
+        "(ingest logs into it first ('s3sleuth ingest SOURCE'), or name another with --store DIR)"
     )
     run = s3sleuth("ingest", str(tmp_path / "absent.log"), "--store", str(tmp_path / "s"))
     assert run.returncode == 2 and run.stderr.startswith("error: no such file or directory")

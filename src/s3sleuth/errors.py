@@ -6,22 +6,51 @@ Library callers catch `S3SleuthError`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
+def _same(name: str) -> str:
+    return name
+
+
 class S3SleuthError(Exception):
-    """Base class. `str(err)` is the one-line human message."""
+    """Base class. `str(err)` is the one-line human message.
+
+    A message or hint may name parameters as `{name}` placeholders, listed in `params`: the
+    library shows the parameter's name (`since`), and the command line its flag (`--since`),
+    through `render`."""
 
     kind = "error"
 
-    def __init__(self, message: str, *, hint: str | None = None, **details: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        params: Iterable[str] = (),
+        **details: Any,
+    ) -> None:
         super().__init__(message)
-        self.message = message
-        self.hint = hint
+        self.params = tuple(params)
+        self.message = self._fill(message, _same)
+        self.hint = self._fill(hint, _same) if hint is not None else None
+        self._templates = (message, hint)
         self.details = details
 
+    def _fill(self, text: str, name: Callable[[str], str]) -> str:
+        for param in self.params:
+            text = text.replace("{" + param + "}", name(param))
+        return text
+
+    def render(self, name: Callable[[str], str] = _same) -> str:
+        """The one-line message, with each parameter shown as `name(parameter)`."""
+        message, hint = self._templates
+        text = self._fill(message, name)
+        return f"{text} ({self._fill(hint, name)})" if hint else text
+
     def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        return self.render()
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": self.kind, "message": self.message, "hint": self.hint, **self.details}

@@ -13,7 +13,7 @@ _AGE = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def parse_time(value: str, option: str, now: datetime | None = None) -> datetime:
+def parse_time(value: str, param: str, now: datetime | None = None) -> datetime:
     """`2024-02-01`, `2024-02-01T10:00`, `…+02:00`, or an age such as `90m`, `2h`, `7d` ago."""
     text = value.strip()
     age = _AGE.fullmatch(text.lower())
@@ -24,9 +24,9 @@ def parse_time(value: str, option: str, now: datetime | None = None) -> datetime
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(
-            f"{option} {value!r} is not a time",
+            "{" + param + "} " + f"{value!r} is not a time",
             hint="use ISO 8601 like 2024-02-01T10:00 or an age like 2h or 7d",
-            option=option,
+            params=(param,),
         ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
@@ -40,12 +40,14 @@ class Window:
     @classmethod
     def parse(cls, since: str | None, until: str | None, bucket: str | None) -> Window:
         window = cls(
-            parse_time(since, "--since") if since else None,
-            parse_time(until, "--until") if until else None,
+            parse_time(since, "since") if since else None,
+            parse_time(until, "until") if until else None,
             bucket,
         )
         if window.since and window.until and window.since > window.until:
-            raise UsageError("--since is later than --until", hint="swap them")
+            raise UsageError(
+                "{since} is later than {until}", hint="swap them", params=("since", "until")
+            )
         return window
 
     def where(self, alias: str | None = None) -> str:

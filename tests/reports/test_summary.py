@@ -120,6 +120,7 @@ def test_latency_shows_the_distribution_it_came_from(report_store: Path) -> None
     s = summary(engine(report_store))
     rows = query(s.latency.sql, report_store).to_pylist()
     total = [r for r in rows if r["measure"] == "total time"]
-    assert sum(r["requests"] for r in total) == query(
-        "SELECT count(total_time_ms) AS n FROM access_log", report_store
-    )["n"][0].as_py()
+    assert (
+        sum(r["requests"] for r in total)
+        == query("SELECT count(total_time_ms) AS n FROM access_log", report_store)["n"][0].as_py()
+    )

@@ -63,6 +63,19 @@ EXIT_CODES: dict[type[S3SleuthError], int] = {
 }
 
 
+# A library parameter's flag, where it is not `--name-with-dashes`.
+FLAGS = {
+    "kind": "--type",
+    "request_id": "REQUEST_ID",
+    "session_id": "--session",
+    "store": "--store DIR",
+}
+
+
+def flag(param: str) -> str:
+    return FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
 def exit_code(err: S3SleuthError) -> int:
     for kind, code in EXIT_CODES.items():
         if isinstance(err, kind):
@@ -80,7 +93,7 @@ def _errors(debug: bool) -> Iterator[None]:
     except S3SleuthError as err:
         if debug:
             raise
-        click.echo(f"error: {err}", err=True)
+        click.echo(f"error: {err.render(flag)}", err=True)
         sys.exit(exit_code(err))
     except KeyboardInterrupt:
         click.echo("interrupted; committed work is kept, the rest is redone next run", err=True)

@@ -66,8 +66,9 @@ def explain(
     """The timeline of one request (`request_id`) or one Transfer Family session."""
     if (request_id is None) == (session_id is None):
         raise UsageError(
-            "explain needs one request id or one --session id",
-            hint="s3sleuth explain REQUEST_ID, or s3sleuth explain --session SESSION_ID",
+            "explain needs one {request_id} or one {session_id}",
+            hint="a request id from the access log or CloudTrail, or a Transfer Family session",
+            params=("request_id", "session_id"),
         )
     sql = (
         _request_sql(request_id, transfer_window or TransferWindow())

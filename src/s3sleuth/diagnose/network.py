@@ -153,7 +153,9 @@ def network(
 ) -> NetworkReport:
     """Network paths per principal and bucket (or per source address with by='ip')."""
     if by not in GROUPINGS:
-        raise UsageError(f"cannot group by {by!r}", hint="use --by principal or --by ip")
+        raise UsageError(
+            f"cannot group by {by!r}", hint="{by} takes principal or ip", params=("by",)
+        )
     window = window or Window()
     sql, confirm = network_sql(window, by), confirmed_sql(window, by)
     confirmed = {tuple(r[c] for c in GROUPINGS[by]): r for r in rows(engine.run(confirm))}

@@ -151,7 +151,8 @@ class AthenaEngine:
                 raise QueryError(
                     f"Athena query {query_id} still running after "
                     f"{self.options.timeout_seconds:.0f} s",
-                    hint="see it in the Athena console; narrow --since/--until",
+                    hint="see it in the Athena console; narrow {since}/{until}",
+                    params=("since", "until"),
                 )
             time.sleep(self.options.poll_seconds)
 
@@ -216,7 +217,8 @@ def _translated() -> Iterator[None]:
         message = err.response.get("Error", {}).get("Message", str(err))
         raise QueryError(
             f"Athena {code}: {message}",
-            hint="check --database, --table, --workgroup and your AWS credentials",
+            hint="check {database}, {table}, {workgroup} and your AWS credentials",
+            params=("database", "table", "workgroup"),
         ) from None
     except BotoCoreError as err:
         raise QueryError(f"Athena: {err}", hint="check AWS credentials and region") from None

@@ -123,4 +123,8 @@ def session(
 
 def check_remote_kind(specs: Sequence[str], kind: str) -> None:
     if any(spec.startswith("s3://") for spec in specs) and kind not in ("auto", "access"):
-        raise UsageError("s3:// sources are read as access logs", hint="use kind='access'")
+        raise UsageError(
+            "s3:// sources are read as access logs",
+            hint="leave out {kind}, or set it to access",
+            params=("kind",),
+        )

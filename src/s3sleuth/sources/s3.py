@@ -305,7 +305,8 @@ def _translate(err: Exception, where: S3Location, action: str) -> SourceError:
     if name in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
         return SourceError(
             f"no usable AWS credentials ({err})",
-            hint="run 'aws configure', set AWS_PROFILE or pass --profile",
+            hint="run 'aws configure', set AWS_PROFILE or pass {profile}",
+            params=("profile",),
         )
     if code in ("ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired") or (
         name == "TokenRetrievalError"
@@ -321,7 +322,8 @@ def _translate(err: Exception, where: S3Location, action: str) -> SourceError:
     if code == "NoSuchBucket":
         return SourceError(
             f"bucket {where.bucket} does not exist",
-            hint="check the bucket name (and --region / --endpoint-url)",
+            hint="check the bucket name (and {region} / {endpoint_url})",
+            params=("region", "endpoint_url"),
         )
     if code in ("AccessDenied", "403", "AllAccessDisabled") and action == "list":
         return SourceError(

@@ -93,7 +93,9 @@ class StoreDir:
         elif not (path / "manifest.sqlite").exists():
             raise StoreError(
                 f"no s3sleuth store at {path}",
-                hint="run 's3sleuth ingest SOURCE' first, or pass --store DIR",
+                hint="ingest logs into it first ('s3sleuth ingest SOURCE'), or name another "
+                "with {store}",
+                params=("store",),
             )
         store = cls(path)
         store.recover_if_idle()

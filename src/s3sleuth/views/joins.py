@@ -26,8 +26,9 @@ def _seconds(text: str) -> int:
     match = _SPAN.fullmatch(text.strip().lower())
     if not match:
         raise UsageError(
-            f"--transfer-window {text!r} is not a duration",
+            "{transfer_window} " + f"{text!r} is not a duration",
             hint="use BEFORE,AFTER like 5m,1m or 300,60 (seconds)",
+            params=("transfer_window",),
         )
     return int(match[1]) * _SECONDS[match[2]]
 
