@@ -79,14 +79,14 @@ def _halves(
 
 def write_access_log(table: pa.Table, out: Any) -> None:
     """One `access_log` Parquet file; columns added above the store (dictionary arrays of a
-    few values each) keep their dictionaries and statistics."""
+    few values each) keep their dictionaries."""
     added = [c for c in table.column_names if c not in ACCESS_LOG_SCHEMA.names]
     pq.write_table(
         table,
         out,
         compression="snappy",
         use_dictionary=DICTIONARY_COLUMNS + added,
-        write_statistics=STATISTICS_COLUMNS + added,
+        write_statistics=STATISTICS_COLUMNS,  # a few values each: statistics prune nothing
     )
 
 
@@ -139,17 +139,31 @@ class BatchWriter:
         if len(self._rejects) >= self.flush_rows:
             self.flush()
 
+    def _transformed(
+        self, partitions: dict[tuple[object, object], list[pa.Table]]
+    ) -> dict[tuple[object, object], list[pa.Table]]:
+        """The transform applied once to a flush's rows (not once per file: a flush has
+        dozens of small partitions, and the transform's fixed cost was most of the ingest's
+        added time), then cut back into the partitions."""
+        if self.transform is None:
+            return partitions
+        tables = {key: pa.concat_tables(parts) for key, parts in partitions.items()}
+        whole = self.transform(pa.concat_tables(list(tables.values())))
+        out, offset = {}, 0
+        for key, table in tables.items():
+            out[key] = [whole.slice(offset, table.num_rows)]
+            offset += table.num_rows
+        return out
+
     def _write(
         self, partitions: dict[tuple[object, object], list[pa.Table]], target: Path, name: str
     ) -> None:
-        for (date, bucket), parts in partitions.items():
+        for (date, bucket), parts in self._transformed(partitions).items():
             directory = (
                 target / f"date={partition_value(date)}" / f"bucket={partition_value(bucket)}"
             )
             directory.mkdir(parents=True, exist_ok=True)
             table = pa.concat_tables(parts)
-            if self.transform is not None:
-                table = self.transform(table)
             with open(directory / name, "wb") as out:
                 write_access_log(table, out)
                 # Durable now, on this thread, so the commit's own fsync finds nothing to do.
