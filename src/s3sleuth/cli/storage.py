@@ -152,10 +152,11 @@ def _local_ingest(*args: Any, **options: Any) -> IngestResult:
     so exit cleans up as usual: DuckDB's bindings report what is never freed)."""
     from s3sleuth.lean import without_pandas
     from s3sleuth.memory import system_allocator_for_arrow
+
+    without_pandas()  # before the parser's imports: PyArrow loads pandas on first use
+    system_allocator_for_arrow()
     from s3sleuth.pipeline.local import ingest
 
-    without_pandas()
-    system_allocator_for_arrow()
     gc.freeze()
     try:
         return ingest(*args, **options)
