@@ -42,6 +42,10 @@ class Rehearsal:
         (duckdb_sql,) = translate(statement, target="duckdb")
         return self.con.sql(duckdb_sql).to_arrow_table()
 
+    def records(self, sql: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.run(sql).to_pylist()
+        return rows
+
 
 @pytest.fixture(scope="module")
 def access_store(tmp_path_factory: pytest.TempPathFactory) -> Path:

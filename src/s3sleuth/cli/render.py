@@ -6,11 +6,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import pyarrow as pa
 from rich.console import Console
 
-from s3sleuth.diagnose.result import Item, Result
-from s3sleuth.output import emit, write_json
+from s3sleuth.diagnose.result import Item, Result, as_rows
+from s3sleuth.output import emit_rows, write_json
 
 
 def table_row(item: Item, columns: Sequence[str]) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def show(
         write_json(result.to_dicts(), sys.stdout)
         return
     if fmt != "table":
-        emit(result.to_arrow(), fmt, console=Console())
+        emit_rows(as_rows(result.to_dicts()), fmt, console=Console())
         return
     rows = [table_row(item, result.columns) for item in result]
     for column in drop_empty:
@@ -42,4 +41,4 @@ def show(
                 r.pop(column, None)
     if not rows and empty is not None:
         rows = [empty]
-    emit(pa.Table.from_pylist(rows) if rows else pa.table({}), "table", console=Console())
+    emit_rows(as_rows(rows), "table", console=Console())

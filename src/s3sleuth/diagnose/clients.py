@@ -22,7 +22,7 @@ FROM access_log
 WHERE {(window or Window()).where()}
 GROUP BY client, client_version, principal_name, principal_type, bucket
 ORDER BY requests DESC, client, client_version, principal_name, bucket"""
-    return Result(rows(engine.run(sql)), sql=sql)
+    return Result(rows(engine.records(sql)), sql=sql)
 
 
 def families(result: Result[Row]) -> Result[Row]:

@@ -320,7 +320,7 @@ def denied(
     """
     window = window or Window()
     sql = denied_sql(window)
-    rows = engine.run(sql).to_pylist()
+    rows = engine.records(sql)
     codes = string_list(AUTH_FAILURES)
     transfer = transfer_errors(engine, window, codes, transfer_window or TransferWindow())
     trail = cloudtrail_messages(engine, window, codes)

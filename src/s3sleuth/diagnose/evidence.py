@@ -32,13 +32,13 @@ def transfer_errors(
 ) -> dict[Key, list[str]]:
     """Per denied group, the Transfer Family errors that join its rows:
     `CLOSE /bucket/test.py "Access denied"`."""
-    rows = engine.run(
+    rows = engine.records(
         f"""SELECT DISTINCT a.requester, a.operation, a.bucket,
   coalesce(t.operation, t.activity_type) AS what, t.path, t.message
 FROM access_log a JOIN transfer_events t ON {tw.condition()}
 WHERE a.error_code IN ({codes}) AND {window.where("a")} AND t.message IS NOT NULL
 ORDER BY what, t.path, t.message"""
-    ).to_pylist()
+    )
     out: dict[Key, list[str]] = {}
     for r in rows:
         text = " ".join(p for p in (r["what"], r["path"], f'"{r["message"]}"') if p)
@@ -48,12 +48,12 @@ ORDER BY what, t.path, t.message"""
 
 def cloudtrail_messages(engine: Engine, window: Window, codes: str) -> dict[Key, list[str]]:
     """Per denied group, the distinct `errorMessage`s of the joined CloudTrail records."""
-    rows = engine.run(
+    rows = engine.records(
         f"""SELECT DISTINCT a.requester, a.operation, a.bucket, c.error_message
 FROM access_log a JOIN cloudtrail_events c ON {cloudtrail_condition()}
 WHERE a.error_code IN ({codes}) AND {window.where("a")} AND c.error_message IS NOT NULL
 ORDER BY c.error_message"""
-    ).to_pylist()
+    )
     out: dict[Key, list[str]] = {}
     for r in rows:
         out.setdefault((r["requester"], r["operation"], r["bucket"]), []).append(r["error_message"])

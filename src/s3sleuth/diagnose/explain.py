@@ -76,4 +76,4 @@ def explain(
         else _session_sql(session_id or "")
     )
     sql = f"SELECT * FROM ({sql}) ORDER BY time NULLS LAST, source, source_file, source_line"
-    return Result(rows(engine.run(sql)), sql=sql, columns=("time", "source", "event", "detail"))
+    return Result(rows(engine.records(sql)), sql=sql, columns=("time", "source", "event", "detail"))

@@ -9,9 +9,7 @@ so a switch to an endpoint shows plainly.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from s3sleuth.diagnose.ip_ranges import IpRanges
 from s3sleuth.diagnose.result import Result, Row, rows
@@ -19,6 +17,9 @@ from s3sleuth.engines import Engine
 from s3sleuth.errors import UsageError
 from s3sleuth.views.joins import cloudtrail_condition
 from s3sleuth.window import Window
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("remote_ip",)}
 
@@ -112,10 +113,10 @@ def verdict(row: dict[str, Any]) -> str:
 def _tag_principals(rows: list[Row], ranges: IpRanges, window: Window, engine: Engine) -> None:
     """`aws_services`: who owns each principal's public addresses (e.g. EC2: a NAT gateway or
     an instance's public IP, so traffic that could have used a gateway endpoint)."""
-    addresses = engine.run(
+    addresses = engine.records(
         "SELECT DISTINCT requester, bucket, remote_ip FROM access_log "
         f"WHERE network_path = 'public' AND {window.where()}"
-    ).to_pylist()
+    )
     owners: dict[tuple[Any, Any], set[str]] = {}
     for a in addresses:
         owner = ranges.owner(a["remote_ip"])
@@ -158,8 +159,8 @@ def network(
         )
     window = window or Window()
     sql, confirm = network_sql(window, by), confirmed_sql(window, by)
-    confirmed = {tuple(r[c] for c in GROUPINGS[by]): r for r in rows(engine.run(confirm))}
-    found = [_with_confirmed(row, confirmed, by) for row in rows(engine.run(sql))]
+    confirmed = {tuple(r[c] for c in GROUPINGS[by]): r for r in rows(engine.records(confirm))}
+    found = [_with_confirmed(row, confirmed, by) for row in rows(engine.records(sql))]
     for row in found:
         row["endpoint_kinds"] = sorted(k for k in row["endpoint_kinds"] if k)
         row["verdict"] = verdict(row)

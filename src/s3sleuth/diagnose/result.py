@@ -8,11 +8,12 @@ prints with `--format json`, so `[x.to_dict() for x in store.denied()]` is that 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-from s3sleuth.values import jsonable
+from s3sleuth.values import Rows, jsonable
 
 
 class Item(Protocol):
@@ -56,9 +57,23 @@ class Result(Sequence[T], Generic[T]):
         return [item.to_dict() for item in self.items]
 
     def to_arrow(self) -> pa.Table:
+        import pyarrow as pa
+
         rows = self.to_dicts()
         return pa.Table.from_pylist(rows) if rows else pa.table({})
 
 
-def rows(table: pa.Table) -> list[Row]:
-    return [Row(r) for r in table.to_pylist()]
+def as_rows(records: list[dict[str, Any]]) -> Rows:
+    """Records as `Rows` (every key any record has, in order of appearance); a column is
+    numeric when its values are integers."""
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    data = [tuple(record.get(c) for c in columns) for record in records]
+    numeric = []
+    for i in range(len(columns)):
+        values = [row[i] for row in data if row[i] is not None]
+        numeric.append(bool(values) and all(type(v) is int for v in values))
+    return Rows(columns, numeric, data)
+
+
+def rows(records: list[dict[str, Any]]) -> list[Row]:
+    return [Row(r) for r in records]

@@ -11,7 +11,7 @@ pyspark and boto3 are imported only when their engine is opened.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,6 +25,10 @@ class Engine(Protocol):
 
     def run(self, sql: str) -> pa.Table:
         """Run one Athena (Trino) SQL statement; the result as an Arrow table."""
+        ...
+
+    def records(self, sql: str) -> list[dict[str, Any]]:
+        """`run`'s result as Python dicts (the store's engine skips Arrow to make them)."""
         ...
 
     def close(self) -> None:

@@ -122,6 +122,10 @@ class AthenaEngine:
         self._wait(query_id)
         return self._results(query_id, arrays)
 
+    def records(self, sql: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.run(sql).to_pylist()
+        return rows
+
     def close(self) -> None:
         """The boto3 client holds nothing that needs closing."""
 

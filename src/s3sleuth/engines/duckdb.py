@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from s3sleuth.errors import QueryError
 from s3sleuth.sql.literal import string_literal
@@ -199,6 +199,9 @@ class DuckDBEngine:
         with self._errors(dialect):
             relation = self._relation(sql, dialect)
             return pa.table({}) if relation is None else relation.to_arrow_table()
+
+    def records(self, sql: str) -> list[dict[str, Any]]:
+        return self.fetch(sql).dicts()
 
     def fetch(self, sql: str, dialect: str = "athena") -> Rows:
         """The same as `run`, as Python rows: no Arrow (and no pyarrow import) on the way."""

@@ -96,6 +96,10 @@ class SparkEngine:
             first = str(err).strip().splitlines()[0]
             raise QueryError(f"SQL error (athena → spark): {first}", dialect="athena") from None
 
+    def records(self, sql: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.run(sql).to_pylist()
+        return rows
+
     def close(self) -> None:
         """The Spark session belongs to the caller; nothing to release."""
 
