@@ -120,3 +120,44 @@ def test_csv_cells_holding_lists_are_json(store: Path) -> None:
         "query", "SELECT [1, 2] AS xs, {'a': 'b'} AS obj", "--store", str(store), "--format", "csv"
     )
     assert run.stdout.splitlines()[1] == '"[1, 2]","{""a"": ""b""}"'
+
+
+def test_sql_that_starts_with_a_comment_is_the_sql(store: Path, tmp_path: Path) -> None:
+    sql = "-- Source: a blog post\nSELECT count(*) AS n FROM access_log\n"
+    as_argument = s3sleuth("query", sql, "--store", str(store), "--format", "csv")
+    assert as_argument.returncode == 0, as_argument.stderr
+    (tmp_path / "q.sql").write_text("/* saved */\n" + sql)
+    from_file = s3sleuth(
+        "query", "-f", str(tmp_path / "q.sql"), "--store", str(store), "--format", "csv"
+    )
+    assert from_file.returncode == 0, from_file.stderr
+    assert as_argument.stdout == from_file.stdout and int(from_file.stdout.split()[1]) > 0
+    both = s3sleuth("query", "SELECT 1", "-f", str(tmp_path / "q.sql"), "--store", str(store))
+    neither = s3sleuth("query", "--store", str(store))
+    assert (both.returncode, neither.returncode) == (2, 2)
+    assert "not both" in both.stderr and "no SQL given" in neither.stderr
+
+
+def test_integers_stay_integers(store: Path) -> None:
+    sql = "SELECT sum(bytes_sent) AS total, 9007199254740993 AS big FROM access_log"
+    (row,) = json.loads(s3sleuth("query", sql, "--store", str(store), "--format", "json").stdout)
+    assert isinstance(row["total"], int) and row["big"] == 9007199254740993
+    csv = s3sleuth("query", sql, "--store", str(store), "--format", "csv").stdout.splitlines()
+    assert csv[1] == f"{row['total']},9007199254740993"
+    assert "9007199254740993" in s3sleuth("query", sql, "--store", str(store)).stdout
+
+
+def test_explain_ids_are_matched_as_logged(store: Path) -> None:
+    exact = s3sleuth(
+        "explain", "--session", "03bf7ddc20e33b8c", "--store", str(store), "--format", "json"
+    )
+    shouted = s3sleuth(
+        "explain", "--session", "03BF7DDC20E33B8C", "--store", str(store), "--format", "json"
+    )
+    assert exact.returncode == 0 and exact.stdout == shouted.stdout
+    request = json.loads(exact.stdout)[1]["detail"].rsplit(" ", 1)[1]
+    lower = s3sleuth("explain", request.lower(), "--store", str(store), "--format", "json")
+    upper = s3sleuth("explain", request, "--store", str(store), "--format", "json")
+    assert lower.returncode == 0 and lower.stdout == upper.stdout
+    bad = s3sleuth("explain", "--session", "test1", "--store", str(store))
+    assert bad.returncode == 2 and "'test1' is not a Transfer Family session id" in bad.stderr

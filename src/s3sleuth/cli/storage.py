@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 from rich.console import Console
@@ -182,8 +182,23 @@ def _report(result: IngestResult, fmt: str) -> None:
         sys.exit(1)
 
 
-@cli.command("query")
-@click.argument("sql")
+@cli.command(
+    "query",
+    # SQL pasted from a file often starts with a `-- comment`: an argument, not an option.
+    context_settings={"ignore_unknown_options": True},
+    epilog="""\b
+Examples:
+  s3sleuth query "SELECT operation, count(*) FROM access_log GROUP BY 1"
+  s3sleuth query -f seed.sql --format csv > out.csv""",
+)
+@click.argument("sql", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "sql_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the SQL from FILE (- for stdin) instead of the SQL argument.",
+)
 @store_option
 @click.option(
     "--dialect",
@@ -200,21 +215,42 @@ def _report(result: IngestResult, fmt: str) -> None:
     help="Write to FILE instead of stdout (required for parquet).",
 )
 def query_command(
-    sql: str, store: Path | None, dialect: str, fmt: str, output: Path | None
+    sql: str | None,
+    sql_file: TextIO | None,
+    store: Path | None,
+    dialect: str,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Run SQL against the store.
 
-    Tables: access_log (typed), rejects, and s3_access_logs_db.mybucket_logs (the
-    AWS-documented Athena table), so queries from AWS docs run unchanged. Use - to read
-    the SQL from stdin.
+    Tables: access_log (typed, with the derived columns), rejects, transfer_events,
+    cloudtrail_events (and *_stored with every copy), transfer_matches, cloudtrail_matches,
+    and s3_access_logs_db.mybucket_logs (the AWS-documented Athena table), so queries from
+    AWS docs run unchanged. SQL may start with a -- comment; use - or -f FILE to read it
+    from stdin or a file.
     """
     import s3sleuth
     from s3sleuth.lean import without_pandas
 
     without_pandas()
-    text = sys.stdin.read() if sql == "-" else sql
+    text = _sql_text(sql, sql_file)
     with s3sleuth.open(store) as session:
         if fmt == "parquet":
             emit(session.query(text, dialect), fmt, output, console=Console())
         else:  # printed from Python rows: a short query does not import Arrow
             emit_rows(session.rows(text, dialect), fmt, output, console=Console())
+
+
+def _sql_text(sql: str | None, sql_file: TextIO | None) -> str:
+    if (sql is None) == (sql_file is None):
+        raise UsageError(
+            "give the SQL as an argument or with -f FILE, not both"
+            if sql is not None
+            else "no SQL given",
+            hint='s3sleuth query "SELECT ..." or s3sleuth query -f FILE.sql',
+        )
+    if sql_file is not None:
+        return sql_file.read()
+    assert sql is not None
+    return sys.stdin.read() if sql == "-" else sql

@@ -9,11 +9,15 @@ made on its behalf (`x-amz-onBehalfOf`).
 
 from __future__ import annotations
 
+import re
+
 from s3sleuth.diagnose.result import Result, Row, rows
 from s3sleuth.engines import Engine
 from s3sleuth.errors import UsageError
-from s3sleuth.sql.literal import string_literal
+from s3sleuth.sql.literal import string_list, string_literal
 from s3sleuth.views.joins import TransferWindow, cloudtrail_condition
+
+SESSION_ID = re.compile(r"[0-9a-f]{16}")
 
 _ACCESS = """SELECT a.time, 'access_log' AS source,
   concat_ws(' ', a.operation, concat(a.bucket, coalesce('/' || a.key, '')),
@@ -38,12 +42,13 @@ FROM transfer_events t"""
 
 
 def _request_sql(request_id: str, tw: TransferWindow) -> str:
-    rid = string_literal(request_id)
-    return f"""{_ACCESS} WHERE a.request_id = {rid}
-UNION ALL {_TRAIL} WHERE c.request_id = {rid}
+    # Request ids are logged in capitals; one pasted in lower case is the same id.
+    ids = string_list(sorted({request_id, request_id.upper()}))
+    return f"""{_ACCESS} WHERE a.request_id IN ({ids})
+UNION ALL {_TRAIL} WHERE c.request_id IN ({ids})
 UNION ALL {_TRANSFER} WHERE t.event_id IN (
   SELECT t.event_id FROM access_log a JOIN transfer_events t ON {tw.condition()}
-  WHERE a.request_id = {rid})"""
+  WHERE a.request_id IN ({ids}))"""
 
 
 def _session_sql(session_id: str) -> str:
@@ -70,8 +75,15 @@ def explain(
             hint="a request id from the access log or CloudTrail, or a Transfer Family session",
             params=("request_id", "session_id"),
         )
+    if session_id is not None:
+        session_id = session_id.strip().lower()  # logged in lower case
+        if not SESSION_ID.fullmatch(session_id):
+            raise UsageError(
+                f"{session_id!r} is not a Transfer Family session id",
+                hint="a session id is 16 hex digits, as in USER.SESSION@SERVER",
+            )
     sql = (
-        _request_sql(request_id, transfer_window or TransferWindow())
+        _request_sql(request_id.strip(), transfer_window or TransferWindow())
         if request_id is not None
         else _session_sql(session_id or "")
     )
