@@ -52,9 +52,24 @@ def arrow_rows(table: pa.Table) -> Rows:
     return Rows(list(table.column_names), numeric, data)
 
 
-def write_json(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
-    json.dump(list(rows), out, indent=2, ensure_ascii=False)
+def write_json(data: Sequence[dict[str, Any]] | dict[str, Any], out: TextIO) -> None:
+    json.dump(data if isinstance(data, dict) else list(data), out, indent=2, ensure_ascii=False)
     out.write("\n")
+
+
+def write_long_csv(report: dict[str, Any], out: TextIO) -> None:
+    """A report of sections (a JSON object, as `Summary.to_dict` gives) as one CSV in long
+    form: section, row, column, value; lists and objects as JSON in their cell."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "row", "column", "value"])
+    parts: list[tuple[str, list[dict[str, Any]]]] = [
+        (section["title"], section["rows"]) for section in report.get("sections", [])
+    ]
+    parts += [(key, report[key]) for key in ("denied", "network", "clients") if key in report]
+    for title, rows in parts:
+        for number, row in enumerate(rows, 1):
+            for column, value in row.items():
+                writer.writerow([title, number, column, _csv_cell(value, DEFUSE_CSV)])
 
 
 # Spreadsheets run a cell that starts with one of these as a formula; log fields (user agents,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -124,3 +127,36 @@ def test_latency_shows_the_distribution_it_came_from(report_store: Path) -> None
         sum(r["requests"] for r in total)
         == query("SELECT count(total_time_ms) AS n FROM access_log", report_store)["n"][0].as_py()
     )
+
+
+def test_summary_as_json_and_csv(report_store: Path) -> None:
+    run = CliRunner().invoke(cli, ["summary", "--store", str(report_store), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert set(data) >= {"window", "step", "sections", "denied", "network", "clients"}
+    totals = data["sections"][0]
+    assert totals["title"] == "totals" and isinstance(totals["rows"][0]["requests"], int)
+    run = CliRunner().invoke(cli, ["summary", "--store", str(report_store), "--format", "csv"])
+    lines = run.output.splitlines()
+    assert lines[0] == "section,row,column,value"
+    assert f"totals,1,requests,{totals['rows'][0]['requests']}" in lines
+
+
+def test_report_has_no_format_option_it_would_ignore() -> None:
+    run = CliRunner().invoke(cli, ["report", "--help"])
+    assert run.exit_code == 0 and "--format" not in run.output
+
+
+def test_a_reader_that_goes_away_is_not_an_error(report_store: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "s3sleuth", "summary", "--store", str(report_store),
+         "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"section,row,column,value\n"
+    process.stdout.close()  # as `| head -1` does
+    stderr = process.stderr.read()
+    process.stderr.close()
+    assert process.wait() in (0, 141) and b"error" not in stderr, stderr

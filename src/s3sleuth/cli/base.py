@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 failure, 2 bad argument or input, 130 interrupted.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -90,6 +91,12 @@ def _errors(debug: bool) -> Iterator[None]:
         yield
     except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise  # click's own: usage errors and --help, already in the user's words
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as a command killed by SIGPIPE does,
+        # and keep the interpreter from failing again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
     except S3SleuthError as err:
         if debug:
             raise

@@ -117,7 +117,15 @@ def open_session(store: Path | None, engine: str, sources: tuple[str, ...], **at
 def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
     """Give a command the shared options (SOURCE paths, --store, the window, --format, the
     engine) and an open session, closed when the command ends."""
+    return _with_session(func, ("table", "json", "csv"))
 
+
+def report_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The shared options without --format: for a command that writes a file of its own."""
+    return _with_session(func, ())
+
+
+def _with_session(func: Callable[..., None], formats: tuple[str, ...]) -> Callable[..., None]:
     @functools.wraps(func)
     def command(
         sources: tuple[str, ...],
@@ -125,8 +133,8 @@ def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
         since: str | None,
         until: str | None,
         bucket: str | None,
-        fmt: str,
         engine: str,
+        fmt: str = "table",
         **options: Any,
     ) -> None:
         athena = {name: options.pop(name) for name in _ATHENA}
@@ -136,7 +144,7 @@ def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
     wrapped: Callable[..., None] = command
     for decorate in (
         *ENGINE_OPTIONS,
-        format_option(("table", "json", "csv")),
+        *([format_option(formats)] if formats else []),
         click.option("--bucket", help="Only this bucket."),
         click.option("--until", help="End of the window (exclusive), in the same forms."),
         click.option(
