@@ -157,7 +157,7 @@ def test_stdin_source(store: Path) -> None:
         capture_output=True,
         check=True,
     )
-    assert b"Ingested 1 files" in run.stdout
+    assert b"Ingested 1 file:" in run.stdout
     assert count(
         store, "SELECT count(*) FROM access_log WHERE source_file = '<stdin>'"
     ) == data.count(b"\n")

@@ -227,6 +227,10 @@ class _Bar:
             self.progress.stop()
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def _ingest_summary(result: IngestResult) -> str:
     skipped = f", {result.skipped} already in the store" if result.skipped else ""
     events = [
@@ -241,7 +245,7 @@ def _ingest_summary(result: IngestResult) -> str:
     if result.outside_window:
         among += f", {result.outside_window:,} outside the window or already stored"
     return (
-        f"Ingested {result.files} files{skipped}: {result.lines:,} lines read, "
+        f"Ingested {_count(result.files, 'file')}{skipped}: {result.lines:,} lines read, "
         f"{result.parsed:,} parsed{among}, {result.rejected:,} rejected "
         f"in {result.seconds:.1f} s ({result.lines_per_second:,.0f} lines/s) -> {result.store}"
     )
