@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,57 @@ def test_explain_ids_are_matched_as_logged(store: Path) -> None:
     assert lower.returncode == 0 and lower.stdout == upper.stdout
     bad = s3sleuth("explain", "--session", "test1", "--store", str(store))
     assert bad.returncode == 2 and "'test1' is not a Transfer Family session id" in bad.stderr
+
+
+def _on_a_terminal(*args: str) -> str:
+    """The command's output when stdout is a (pseudo) terminal, as a person sees it."""
+    import os
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160", "LINES": "50", "TERM": "xterm"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "s3sleuth", *args], stdout=secondary, stderr=secondary, env=env
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert process.wait(timeout=120) == 0
+    return b"".join(chunks).decode()
+
+
+TIMES = (
+    "SELECT remote_ip, min(time) AS first_seen, count(*) AS requests FROM access_log "
+    "WHERE requester LIKE '%reports-ec2%' GROUP BY 1 ORDER BY 2"
+)
+
+
+def test_a_pipe_gets_tab_separated_values_never_folded(store: Path) -> None:
+    piped = s3sleuth("query", TIMES, "--store", str(store))
+    lines = piped.stdout.splitlines()
+    assert lines[0].split("\t") == ["remote_ip", "first_seen", "requests"]
+    assert lines[1].split("\t") == ["54.240.197.23", "2024-02-01T00:00:30+00:00", "90"]
+    denied = s3sleuth("denied", "--store", str(store)).stdout.splitlines()
+    assert denied[0].startswith("finding\trequests\t")
+    assert any("arn:aws:s3:::partner-uploads/test.py\t" in line for line in denied)
+
+
+def test_a_terminal_gets_a_table(store: Path) -> None:
+    shown = _on_a_terminal("query", TIMES, "--store", str(store))
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)  # the header's bold
+    assert "┃ remote_ip" in plain and "│ 54.240.197.23 │ 2024-02-01T00:00:30+00:00 │" in plain
+    assert "\t" not in plain
+
+
+def test_tsv_escapes_what_would_break_a_line(store: Path) -> None:
+    sql = "SELECT 'a' || chr(9) || 'b' || chr(10) || 'c\\d' || chr(27) AS x"
+    run = s3sleuth("query", sql, "--store", str(store), "--format", "tsv")
+    assert run.stdout.splitlines() == ["x", "a\\tb\\nc\\\\d\\x1b"]

@@ -21,7 +21,7 @@ from s3sleuth.values import Rows, jsonable
 if TYPE_CHECKING:
     import pyarrow as pa
 
-FORMATS = ("table", "json", "csv", "parquet")
+FORMATS = ("table", "tsv", "json", "csv", "parquet")
 
 # C0 and C1 control characters, except tab and newline: log fields come from whoever sent the
 # request, and ESC or BEL would let them retitle or recolour the user's terminal.
@@ -109,6 +109,26 @@ def _csv_cell(value: Any, safe: bool = True) -> Any:
     return value
 
 
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tsv_cell(value: Any) -> str:
+    r"""A value in one tab-separated cell: tabs, newlines and backslashes escaped as
+    `\t`, `\n`, `\\` (PostgreSQL's text format); other control characters as `\xNN`."""
+    if value is None:
+        return ""
+    value = jsonable(value)
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    return scrub(str(value).translate(_TSV_ESCAPES))
+
+
+def write_tsv(rows: Rows, out: TextIO) -> None:
+    out.write("\t".join(tsv_cell(c) for c in rows.columns) + "\n")
+    for row in rows.data:
+        out.write("\t".join(tsv_cell(v) for v in row) + "\n")
+
+
 def write_table(rows: Rows, console: Console, title: str | None = None) -> None:
     from rich.table import Table
 
@@ -154,6 +174,8 @@ def emit_rows(
         write_json([{k: jsonable(v) for k, v in r.items()} for r in rows.dicts()], buffer)
     elif fmt == "csv":
         write_csv(rows, buffer)
+    elif fmt == "tsv":
+        write_tsv(rows, buffer)
     else:
         width = None if output is None else 200
         target = Console(file=buffer, width=width, force_terminal=False) if output else console

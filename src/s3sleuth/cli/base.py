@@ -42,15 +42,25 @@ def store_option(func: F) -> F:
     )(func)
 
 
+def _default_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """A table on a terminal; tab-separated values, never folded or cut, for a pipe or a
+    file (`| grep`, `> out.tsv`)."""
+    if value is not None:
+        return value
+    return "table" if sys.stdout.isatty() else "tsv"
+
+
 def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         return click.option(
             "--format",
             "fmt",
-            type=click.Choice(choices),
-            default="table",
-            show_default=True,
-            help="Output format. json is one array of objects keyed by column name.",
+            type=click.Choice((*choices, "tsv") if "table" in choices else choices),
+            default=None,
+            callback=_default_format,
+            help="Output format [default: table on a terminal, tsv otherwise]. json is one "
+            "array of objects keyed by column name; tsv has a header line and escapes tabs "
+            "and newlines.",
         )(func)
 
     return decorate

@@ -186,7 +186,7 @@ def denied_command(ask: Ask, explain: bool, transfer_window: str) -> None:
     findings = ask.store.denied(**ask.window, transfer_window=transfer_window)
     empty = {"finding": "no authorization failures"}
     show(findings, ask.fmt, empty=empty, drop_empty=("evidence",))
-    if explain and ask.fmt == "table":
+    if explain and ask.fmt in ("table", "tsv"):
         _explain(list(findings), Console())
 
 

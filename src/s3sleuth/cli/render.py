@@ -31,7 +31,7 @@ def show(
     if fmt == "json":
         write_json(result.to_dicts(), sys.stdout)
         return
-    if fmt != "table":
+    if fmt not in ("table", "tsv"):
         emit_rows(as_rows(result.to_dicts()), fmt, console=Console())
         return
     rows = [table_row(item, result.columns) for item in result]
@@ -41,4 +41,4 @@ def show(
                 r.pop(column, None)
     if not rows and empty is not None:
         rows = [empty]
-    emit_rows(as_rows(rows), "table", console=Console())
+    emit_rows(as_rows(rows), fmt, console=Console())
