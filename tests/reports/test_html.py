@@ -11,7 +11,7 @@ import pytest
 
 from s3sleuth.reports.html import render_html, write_report
 from s3sleuth.reports.summary import summary
-from tests.conftest import REPO, engine
+from tests.conftest import REPO, engine, missing
 from tests.reports.conftest import IMG_KEY, SCRIPT_UA
 
 CHROMIUM = os.environ.get("S3SLEUTH_CHROMIUM", "/usr/bin/chromium")
@@ -50,7 +50,7 @@ def test_every_chart_and_table_shows_its_sql(report: Path) -> None:
 
 def test_in_headless_chromium(report: Path) -> None:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
+        missing(CHROMIUM, "apt-get install chromium (.ci/run does), or set S3SLEUTH_CHROMIUM")
     from playwright.sync_api import sync_playwright
 
     requests: list[str] = []
