@@ -216,3 +216,22 @@ def test_tsv_escapes_what_would_break_a_line(store: Path) -> None:
     sql = "SELECT 'a' || chr(9) || 'b' || chr(10) || 'c\\d' || chr(27) AS x"
     run = s3sleuth("query", sql, "--store", str(store), "--format", "tsv")
     assert run.stdout.splitlines() == ["x", "a\\tb\\nc\\\\d\\x1b"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ingest"], ["query"], ["denied"], ["network"], ["clients"], ["explain"],
+        ["summary"], ["report"], ["demo"], ["athena", "ddl"],
+    ],
+)  # fmt: skip
+def test_every_help_ends_with_examples(command: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from s3sleuth.cli import cli
+
+    run = CliRunner().invoke(cli, [*command, "--help"])
+    assert run.exit_code == 0
+    tail = run.output.rstrip().splitlines()
+    examples = tail.index("  Examples:")
+    assert all(line.strip().startswith("s3sleuth ") for line in tail[examples + 1 :])

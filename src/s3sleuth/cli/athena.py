@@ -14,7 +14,13 @@ def athena_group() -> None:
     with --engine athena)."""
 
 
-@athena_group.command("ddl")
+@athena_group.command(
+    "ddl",
+    epilog="""\b
+Examples:
+  s3sleuth athena ddl --location s3://my-logs/AWSLogs/1234/us-east-1/src/ --layout partitioned
+  s3sleuth athena ddl --parquet s3://my-bucket/s3sleuth-store/""",
+)
 @click.option(
     "--location",
     metavar="s3://BUCKET/PREFIX/",

@@ -168,7 +168,13 @@ def transfer_window_option(func: Callable[..., None]) -> Callable[..., None]:
     )(func)
 
 
-@cli.command("denied")
+@cli.command(
+    "denied",
+    epilog="""\b
+Examples:
+  s3sleuth denied --since 24h --bucket partner-uploads
+  s3sleuth denied --format json | jq '.[0].policy_statement'""",
+)
 @click.option("--explain", is_flag=True, help="Print the reasoning behind each finding.")
 @transfer_window_option
 @diagnosis
@@ -203,7 +209,13 @@ def _explain(findings: list[Finding], console: Console) -> None:
             console.print(f"   - {scrub(check)}", highlight=False, markup=False)
 
 
-@cli.command("network")
+@cli.command(
+    "network",
+    epilog="""\b
+Examples:
+  s3sleuth network --bucket prod-data
+  s3sleuth network --expect-private --since 1h   # exit 3 on public traffic""",
+)
 @click.option(
     "--by",
     type=click.Choice(["principal", "ip"]),
@@ -240,7 +252,13 @@ def network_command(ask: Ask, by: str, expect_private: bool, ip_ranges: Path | N
     show(report, ask.fmt)
 
 
-@cli.command("clients")
+@cli.command(
+    "clients",
+    epilog="""\b
+Examples:
+  s3sleuth clients --since 7d
+  s3sleuth clients --format csv > clients.csv""",
+)
 @diagnosis
 def clients_command(ask: Ask) -> None:
     """Which clients made the requests: console, Transfer Family, CLI, an SDK, ...
@@ -251,7 +269,13 @@ def clients_command(ask: Ask) -> None:
     show(ask.store.clients(**ask.window), ask.fmt)
 
 
-@cli.command("explain")
+@cli.command(
+    "explain",
+    epilog="""\b
+Examples:
+  s3sleuth explain 3E57427F33A59F07
+  s3sleuth explain --session 03bf7ddc20e33b8c --format csv""",
+)
 @click.argument("request_id", required=False)
 @click.option("--session", "session_id", help="A Transfer Family session id (16 hex digits).")
 @store_option
@@ -283,7 +307,13 @@ def explain_command(
         show(timeline, fmt)  # where each line came from is in the JSON and CSV forms
 
 
-@cli.command("demo")
+@cli.command(
+    "demo",
+    epilog="""\b
+Examples:
+  s3sleuth demo
+  s3sleuth demo --store /tmp/demo && s3sleuth summary --store /tmp/demo""",
+)
 @click.option(
     "--store",
     type=click.Path(file_okay=False, path_type=Path),

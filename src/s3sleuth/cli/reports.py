@@ -40,7 +40,12 @@ def summary_command(ask: Ask) -> None:
         render(summary, Console(highlight=False))
 
 
-@cli.command("report")
+@cli.command(
+    "report",
+    epilog="""\b
+Examples:
+  s3sleuth report --html report.html --since 7d""",
+)
 @click.option(
     "--html",
     "path",

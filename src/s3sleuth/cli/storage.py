@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from s3sleuth.pipeline.result import IngestResult
 
 
-@cli.command("ingest")
+@cli.command(
+    "ingest",
+    epilog="""\b
+Examples:
+  s3sleuth ingest ./logs/ --store ./store
+  s3sleuth ingest s3://my-log-bucket/logs/ --since 7d --profile prod""",
+)
 @click.argument("sources", nargs=-1, required=True)
 @store_option
 @click.option(
