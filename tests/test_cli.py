@@ -70,7 +70,7 @@ def test_sql_from_stdin_and_the_store_from_the_environment(store: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
     [
-        (["query", "SELEC 1"], 2, "athena SQL does not parse"),
+        (["query", "SELEC 1"], 2, "athena SQL syntax error near 'SELEC 1' (line 1, column 7)"),
         (["query", "SELECT nope FROM access_log"], 2, "SQL error (athena → duckdb)"),
         (["query", "SELECT nope FROM access_log", "--dialect", "duckdb"], 2, "SQL error (duckdb)"),
         (["query", "SELECT 1", "--format", "xml"], 2, "Invalid value for '--format'"),

@@ -97,9 +97,37 @@ def test_emitted_sql_parses_back_in_the_target_dialect() -> None:
         assert sqlglot.parse_one(out, read=target) is not None
 
 
-def test_syntax_errors_name_the_dialect() -> None:
-    with pytest.raises(QueryError, match="athena SQL does not parse"):
-        translate("SELEC 1", "duckdb")
+def test_syntax_errors_name_the_dialect_and_where() -> None:
+    with pytest.raises(QueryError) as err:
+        translate("SELECT a FROM t WHERE (b = 1", "duckdb")
+    assert str(err.value) == (
+        "athena SQL syntax error near 'SELECT a FROM t WHERE (b = 1' (line 1, column 28): "
+        "expecting )"
+    )
+    assert "Invalid expression" not in str(err.value)
+
+
+# Athena (Trino) functions DuckDB lacks, translated; each checked by running it.
+ATHENA_FUNCTIONS = [
+    ("to_iso8601(TIMESTAMP '2024-02-01 10:00:00 UTC')", "2024-02-01T10:00:00.000Z"),
+    ("to_iso8601(DATE '2024-02-01')", "2024-02-01"),
+    ("to_iso8601(TIMESTAMP '2024-02-01 10:00:00')", "2024-02-01T10:00:00.000"),
+    ("url_extract_host('https://u:p@example.com:8443/a/b?x=1#f')", "example.com"),
+    ("url_extract_port('https://example.com:8443/a')", 8443),
+    ("url_extract_port('https://example.com/a')", None),
+    ("url_extract_path('https://example.com/a/b?x=1')", "/a/b"),
+    ("url_extract_query('https://example.com/a?x=1&y=2#f')", "x=1&y=2"),
+    ("url_extract_query('https://example.com/a')", None),
+    ("url_extract_parameter('https://e.com/a?x=1&y=2', 'y')", "2"),
+    ("url_extract_parameter('https://e.com/a?x=1', 'z')", None),
+    ("url_extract_protocol('https://e.com/')", "https"),
+    ("url_extract_fragment('https://e.com/a#top')", "top"),
+]
+
+
+@pytest.mark.parametrize(("call", "expected"), ATHENA_FUNCTIONS)
+def test_athena_functions_duckdb_lacks(call: str, expected: object) -> None:
+    assert run(f"SELECT {call} AS v") == expected
 
 
 def test_translations_are_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

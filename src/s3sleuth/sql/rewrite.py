@@ -80,7 +80,41 @@ def _literal_pattern(node: exp.Expression | None, function: str) -> str:
     return joda_to_strftime(node.this)
 
 
+# Trino functions DuckDB lacks, as DuckDB SQL templates over the call's arguments ({0}, {1}).
+# A URL's parts follow RFC 3986's generic syntax; an absent part is NULL, as in Trino.
+_URL = "^[A-Za-z][A-Za-z0-9+.-]*://"
+DUCKDB_FUNCTIONS: dict[str, str] = {
+    "to_iso8601": (
+        "CASE typeof({0}) WHEN 'DATE' THEN strftime({0}, '%Y-%m-%d') "
+        "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime({0}, '%Y-%m-%dT%H:%M:%S.%gZ') "
+        "ELSE strftime({0}, '%Y-%m-%dT%H:%M:%S.%g') END"
+    ),
+    "url_extract_protocol": "nullif(regexp_extract({0}, '^([A-Za-z][A-Za-z0-9+.-]*):', 1), '')",
+    "url_extract_host": f"nullif(regexp_extract({{0}}, '{_URL}(?:[^@/?#]*@)?([^:/?#]*)', 1), '')",
+    "url_extract_port": (
+        f"try_cast(nullif(regexp_extract({{0}}, '{_URL}(?:[^@/?#]*@)?[^:/?#]*:([0-9]+)', 1), '')"
+        " AS bigint)"
+    ),
+    "url_extract_path": f"regexp_extract({{0}}, '^(?:{_URL}[^/?#]*)?([^?#]*)', 1)",
+    "url_extract_query": "nullif(regexp_extract({0}, '\\?([^#]*)', 1), '')",
+    "url_extract_fragment": "nullif(regexp_extract({0}, '#(.*)$', 1), '')",
+    "url_extract_parameter": ("nullif(regexp_extract({0}, '[?&]' || {1} || '=([^&#]*)', 1), '')"),
+}
+
+
+def _duckdb_function(node: exp.Anonymous) -> Any:
+    template = DUCKDB_FUNCTIONS.get(node.name.lower())
+    if template is None:
+        return None
+    args = [f"({a.sql('duckdb')})" for a in node.expressions]
+    return sqlglot.parse_one(template.format(*args), read="duckdb")
+
+
 def _rewrite(node: exp.Expression, target: str) -> exp.Expression:
+    if target == "duckdb" and isinstance(node, exp.Anonymous):
+        replaced: exp.Expression | None = _duckdb_function(node)
+        if replaced is not None:
+            return replaced
     if isinstance(node, exp.ParseDatetime):
         fmt = _literal_pattern(node.args.get("format"), "parse_datetime")
         # safe: `-` gives NULL instead of failing the query; Athena's RegexSerDe would have
@@ -138,13 +172,24 @@ def _typed_time(tree: Any) -> Any:
     return tree
 
 
+def _syntax_error(err: ParseError, source: str) -> str:
+    """`athena SQL syntax error near 'SELEC 1' (line 1, column 7)`: where, in plain words."""
+    if not err.errors:
+        return f"{source} SQL syntax error: {str(err).splitlines()[0]}"
+    first = err.errors[0]
+    near = f"{first.get('start_context') or ''}{first.get('highlight') or ''}".strip()
+    near = " ".join(near.split())[-40:]
+    what = str(first.get("description") or "").split(" / ")[0].lower()
+    where = f"line {first.get('line')}, column {first.get('col')}"
+    return f"{source} SQL syntax error near {near!r} ({where}): {what}"
+
+
 def rewrite(sql: str, target: str, source: str, *, typed_time: bool = False) -> list[str]:
     """Translate one or more statements from `source` to `target` with sqlglot."""
     try:
         trees = [t for t in sqlglot.parse(sql, read=source) if t is not None]
     except ParseError as err:
-        first = str(err).splitlines()[0]
-        raise QueryError(f"{source} SQL does not parse: {first}", dialect=source) from None
+        raise QueryError(_syntax_error(err, source), dialect=source) from None
     if typed_time:
         trees = [_typed_time(t) for t in trees]
     return [t.transform(partial(_rewrite, target=target)).sql(target) for t in trees]
