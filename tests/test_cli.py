@@ -235,3 +235,13 @@ def test_every_help_ends_with_examples(command: list[str]) -> None:
     tail = run.output.rstrip().splitlines()
     examples = tail.index("  Examples:")
     assert all(line.strip().startswith("s3sleuth ") for line in tail[examples + 1 :])
+
+
+def test_an_empty_window_says_what_the_store_holds(store: Path) -> None:
+    for command in (["denied", "--since", "2h"], ["clients", "--bucket", "no-such-bucket"]):
+        run = s3sleuth(*command, "--store", str(store), "--format", "json")
+        assert run.returncode == 0 and json.loads(run.stdout) == []
+        assert "note: no requests in this window; the store holds" in run.stderr
+        assert "from 2024-02-01 00:00 to" in run.stderr
+    found = s3sleuth("clients", "--bucket", "partner-uploads", "--store", str(store))
+    assert found.returncode == 0 and "note:" not in found.stderr

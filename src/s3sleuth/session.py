@@ -137,6 +137,17 @@ class Store:
 
         return arrow_rows(self.query(sql, dialect))
 
+    def time_range(
+        self, since: Time | None = None, until: Time | None = None, bucket: str | None = None
+    ) -> tuple[int, datetime | None, datetime | None]:
+        """How many requests the window holds, and the first and last time among them."""
+        where = _window(since, until, bucket).where()
+        (row,) = self.engine.records(
+            f"SELECT count(*) AS n, min(time) AS first, max(time) AS last "
+            f"FROM access_log WHERE {where}"
+        )
+        return int(row["n"]), row["first"], row["last"]
+
     def denied(
         self,
         since: Time | None = None,

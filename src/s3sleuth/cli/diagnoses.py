@@ -41,6 +41,24 @@ class Ask:
     def window(self) -> dict[str, Any]:
         return {"since": self.since, "until": self.until, "bucket": self.bucket}
 
+    def explain_empty(self) -> None:
+        """After an empty answer: when the window holds no requests at all, say so on stderr
+        and name what the store does hold, so "nothing found" is not mistaken for "all is
+        well"."""
+        if not (self.since or self.until or self.bucket):
+            return
+        n, _, _ = self.store.time_range(**self.window)
+        if n:
+            return
+        total, first, last = self.store.time_range()
+        held = (
+            f"the store holds {total:,} requests from {first:%Y-%m-%d %H:%M} to "
+            f"{last:%Y-%m-%d %H:%M} UTC"
+            if total and first and last
+            else "the store holds no requests"
+        )
+        click.echo(f"note: no requests in this window; {held}", err=True)
+
 
 ENGINE_OPTIONS = (
     click.option(
@@ -192,6 +210,8 @@ def denied_command(ask: Ask, explain: bool, transfer_window: str) -> None:
     findings = ask.store.denied(**ask.window, transfer_window=transfer_window)
     empty = {"finding": "no authorization failures"}
     show(findings, ask.fmt, empty=empty, drop_empty=("evidence",))
+    if not findings:
+        ask.explain_empty()
     if explain and ask.fmt in ("table", "tsv"):
         _explain(list(findings), Console())
 
@@ -250,6 +270,8 @@ def network_command(ask: Ask, by: str, expect_private: bool, ip_ranges: Path | N
         emit(report.offending, ask.fmt, console=Console())
         sys.exit(3)
     show(report, ask.fmt)
+    if not report:
+        ask.explain_empty()
 
 
 @cli.command(
@@ -266,7 +288,10 @@ def clients_command(ask: Ask) -> None:
     Counts requests by client family and version, principal and bucket. The client comes from
     the User-Agent (which the caller controls) and the requester.
     """
-    show(ask.store.clients(**ask.window), ask.fmt)
+    found = ask.store.clients(**ask.window)
+    show(found, ask.fmt)
+    if not found:
+        ask.explain_empty()
 
 
 @cli.command(
