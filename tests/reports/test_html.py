@@ -55,11 +55,13 @@ def test_in_headless_chromium(report: Path) -> None:
 
     requests: list[str] = []
     dialogs: list[str] = []
+    errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.on("request", lambda r: requests.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(report.as_uri())
         page.wait_for_selector("body[data-rendered=yes]", timeout=30_000)
         charts = page.eval_on_selector_all(
@@ -72,8 +74,13 @@ def test_in_headless_chromium(report: Path) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "report.png"
         page.screenshot(path=str(shot), full_page=False)
-        # sorting: click the requests header of the first top-N table twice (descending)
-        table = page.locator("h3:has-text('top buckets') ~ table").first
+        # sorting: a real re-sort of a table far down the page (its rows come in descending
+        # requests), by a text column and back by requests
+        table = page.locator("h3:has-text('top operations') ~ table").first
+        shown = "tds => tds.map(td => td.textContent)"
+        before = table.locator("tbody tr td:nth-child(1)").evaluate_all(shown)
+        table.get_by_role("columnheader", name="value", exact=True).click()
+        by_value = table.locator("tbody tr td:nth-child(1)").evaluate_all(shown)
         header = table.get_by_role("columnheader", name="requests", exact=True)
         header.click()
         header.click()
@@ -90,6 +97,8 @@ def test_in_headless_chromium(report: Path) -> None:
     assert xss is None and dialogs == []  # nothing from the log ran
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
     assert SCRIPT_UA in body and IMG_KEY.split("/")[0] in body  # shown, as text
+    assert errors == []  # no script error, on any table
+    assert len(before) > 2 and before != sorted(before) and by_value == sorted(before)
     assert values == sorted(values, reverse=True) and first == str(max(values))
 
 
@@ -120,3 +129,14 @@ def test_empty_window_renders(report_store: Path) -> None:
 
     page = render_html(summary(engine(report_store), Window.parse("2030-01-01", None, None)))
     assert "0 requests" in page
+
+
+def test_a_cut_list_says_how_much_it_shows(report_store: Path) -> None:
+    from s3sleuth.diagnose.result import Result
+    from s3sleuth.reports import html as module
+
+    s = summary(engine(report_store))
+    assert s.findings
+    s.findings = Result([s.findings[0]] * (module.FINDINGS_SHOWN + 5))
+    page = module.render_html(s)
+    assert f"Showing {module.FINDINGS_SHOWN} of {module.FINDINGS_SHOWN + 5} findings" in page

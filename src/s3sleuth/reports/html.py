@@ -53,8 +53,9 @@ DATA.tops.forEach((t, i) => {
   Plotly.newPlot('chart-top-' + i, [{y:rows.map(r=>esc(r.value)), x:rows.map(r=>r.requests),
     type:'bar', orientation:'h'}], layout({margin:{t:10,r:20,b:30,l:220}}), opts);
 });
-document.querySelectorAll('table.sortable th').forEach((th, col) => th.addEventListener('click',
+document.querySelectorAll('table.sortable th').forEach(th => th.addEventListener('click',
   () => {
+    const col = th.cellIndex;  // the column within its own table
     const body = th.closest('table').tBodies[0];
     const rows = Array.from(body.rows);
     const dir = th.dataset.dir === 'asc' ? -1 : 1;
@@ -108,11 +109,19 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     )
 
 
+FINDINGS_SHOWN = 20
+
+
 def _findings(s: Summary) -> str:
     if not s.findings:
         return "<p>No authorization failures.</p>"
     out = []
-    for f in s.findings[:20]:
+    if len(s.findings) > FINDINGS_SHOWN:
+        out.append(
+            f"<p>Showing {FINDINGS_SHOWN} of {len(s.findings)} findings, most requests first "
+            "(all of them: <code>s3sleuth denied</code>).</p>"
+        )
+    for f in s.findings[:FINDINGS_SHOWN]:
         policy = html.escape(json.dumps(f.policy_statement, indent=2))
         statement = (
             f"<p>Policy statement to grant:</p><pre>{policy}</pre>" if f.policy_statement else ""
