@@ -88,7 +88,7 @@ class MissingExtraError(S3SleuthError):
     def __init__(self, module: str, extra: str) -> None:
         super().__init__(
             f"{module} is not installed",
-            hint=f"pip install 's3sleuth[{extra}]'",
+            hint=f"pip install -e '.[{extra}]' in the s3sleuth clone",
             module=module,
             extra=extra,
         )
