@@ -50,6 +50,10 @@ def _window(since: Time | None, until: Time | None, bucket: str | None) -> Windo
     )
 
 
+def _joins(window: TransferWindow | str | None) -> TransferWindow:
+    return window if isinstance(window, TransferWindow) else TransferWindow.parse(window)
+
+
 def _duckdb(root: Path) -> Engine:
     """The store's engine, on its persisted catalog when it is (or can be made) current."""
     from s3sleuth.engines.duckdb import DuckDBEngine, write_catalog
@@ -159,10 +163,7 @@ class Store:
         """Who was denied, and which permission is missing."""
         from s3sleuth.diagnose.denied import denied
 
-        tw = transfer_window
-        if not isinstance(tw, TransferWindow):
-            tw = TransferWindow.parse(tw)
-        return denied(self.engine, _window(since, until, bucket), tw)
+        return denied(self.engine, _window(since, until, bucket), _joins(transfer_window))
 
     def network(
         self,
@@ -200,9 +201,7 @@ class Store:
         """Everything known about one request or one Transfer Family session, in time order."""
         from s3sleuth.diagnose.explain import explain
 
-        tw = transfer_window
-        if not isinstance(tw, TransferWindow):
-            tw = TransferWindow.parse(tw)
+        tw = _joins(transfer_window)
         return explain(self.engine, request_id=request_id, session_id=session, transfer_window=tw)
 
     def summary(

@@ -24,6 +24,7 @@ from s3sleuth.output import emit, scrub
 
 if TYPE_CHECKING:
     from s3sleuth.diagnose.denied import Finding
+    from s3sleuth.diagnose.result import Result
     from s3sleuth.session import Store
 
 
@@ -40,6 +41,12 @@ class Ask:
     @property
     def window(self) -> dict[str, Any]:
         return {"since": self.since, "until": self.until, "bucket": self.bucket}
+
+    def show(self, result: Result[Any], **options: Any) -> None:
+        """Print `result` in the asked format; when it is empty, say why (`explain_empty`)."""
+        show(result, self.fmt, **options)
+        if not result:
+            self.explain_empty()
 
     def explain_empty(self) -> None:
         """After an empty answer: when the window holds no requests at all, say so on stderr
@@ -208,10 +215,7 @@ def denied_command(ask: Ask, explain: bool, transfer_window: str) -> None:
     layer that denied.
     """
     findings = ask.store.denied(**ask.window, transfer_window=transfer_window)
-    empty = {"finding": "no authorization failures"}
-    show(findings, ask.fmt, empty=empty, drop_empty=("evidence",))
-    if not findings:
-        ask.explain_empty()
+    ask.show(findings, empty={"finding": "no authorization failures"}, drop_empty=("evidence",))
     if explain and ask.fmt in ("table", "tsv"):
         _explain(list(findings), Console())
 
@@ -269,9 +273,7 @@ def network_command(ask: Ask, by: str, expect_private: bool, ip_ranges: Path | N
         click.echo(f"{report.public_requests} requests came from public addresses", err=True)
         emit(report.offending, ask.fmt, console=Console())
         sys.exit(3)
-    show(report, ask.fmt)
-    if not report:
-        ask.explain_empty()
+    ask.show(report)
 
 
 @cli.command(
@@ -288,10 +290,7 @@ def clients_command(ask: Ask) -> None:
     Counts requests by client family and version, principal and bucket. The client comes from
     the User-Agent (which the caller controls) and the requester.
     """
-    found = ask.store.clients(**ask.window)
-    show(found, ask.fmt)
-    if not found:
-        ask.explain_empty()
+    ask.show(ask.store.clients(**ask.window))
 
 
 @cli.command(
