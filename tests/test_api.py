@@ -130,3 +130,26 @@ def test_the_readme_example_runs_as_written(
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {})
     assert out.getvalue() == printed
+
+
+def test_a_store_this_process_may_only_read_is_queried(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write (the lock file, the catalog) fails as on a read-only mount; queries and
+    diagnoses still answer, from views defined in memory."""
+    import shutil
+
+    from s3sleuth.store import store as module
+
+    copy = tmp_path / "copy"
+    shutil.copytree(store, copy)
+    (copy / "catalog.duckdb").unlink()  # so the session would have to write one
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(module.StoreDir, "lock", refuse)
+    with s3sleuth.open(copy) as session:
+        assert session.query("SELECT count(*) AS n FROM access_log")["n"][0].as_py() > 3000
+        assert session.denied()
+    assert not (copy / "catalog.duckdb").exists()

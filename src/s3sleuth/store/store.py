@@ -175,6 +175,8 @@ class StoreDir:
                 self.recover()
         except StoreError:
             pass  # a live writer owns staging; it recovers on its own
+        except OSError:
+            pass  # a store this process may only read (a shared or archived copy)
 
     def parquet_files(self, table: str) -> list[Path]:
         return sorted(self.table_dir(table).rglob("*.parquet"))
