@@ -9,6 +9,7 @@ was built from and which tables had data; a session rebuilds it only when either
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -38,23 +39,33 @@ def _typed_empty(columns: dict[str, str]) -> str:
     return f"SELECT {cols} WHERE false"
 
 
-def _table_source(table: str, columns: dict[str, str], has_data: bool) -> str:
-    """DuckDB SQL reading a base table's Parquet files, by a path relative to the store."""
+# How base tables are read; part of a catalog's state, so a change rebuilds existing catalogs.
+_READING = ("read_parquet", "union_by_name = {uniform}", "hive_partitioning = false", 2)
+
+
+def _table_source(table: str, columns: dict[str, str], has_data: bool, uniform: bool) -> str:
+    """DuckDB SQL reading a base table's Parquet files, by a path relative to the store.
+    `uniform`: every file has exactly these columns in order (the enriched access log, which
+    the writer and the upgrade guarantee), so DuckDB need not unify schemas by name (20 ms of
+    every query on 4M rows in 104 files, measured)."""
     if not has_data:
         return _typed_empty(columns)
     directory = table.removesuffix("_stored")
     pattern = string_literal(f"{directory}/**/*.parquet")
     cols = ", ".join(f'"{n}"' for n in columns)
+    by_name = "false" if uniform else "true"
     return (
-        f"SELECT {cols} FROM read_parquet({pattern}, union_by_name = true,"
+        f"SELECT {cols} FROM read_parquet({pattern}, union_by_name = {by_name},"
         " hive_partitioning = false)"
     )
 
 
 def state(root: Path, enriched: bool) -> str:
-    """What a catalog must have been built from: the definitions, and which tables have data."""
+    """What a catalog must have been built from: the definitions (the views', and how this
+    engine reads the files), and which tables have data."""
     full = [t for t in catalog.base_tables(enriched) if _has_data(root, t)]
-    return f"{catalog.version(enriched)}:{','.join(full)}"
+    reading = hashlib.sha256(repr(_READING).encode()).hexdigest()[:8]
+    return f"{catalog.version(enriched)}/{reading}:{','.join(full)}"
 
 
 def _has_data(root: Path, table: str) -> bool:
@@ -84,10 +95,12 @@ def prepare() -> None:
 
 def statements(root: Path, enriched: bool) -> list[str]:
     """DuckDB statements defining every base table and view over the store at `root`."""
-    out = [
-        f"CREATE OR REPLACE VIEW {name} AS {_table_source(name, cols, _has_data(root, name))}"
-        for name, cols in catalog.base_tables(enriched).items()
-    ]
+    out = []
+    for name, cols in catalog.base_tables(enriched).items():
+        # The enriched access log's files are uniform; an unenriched store's are read by name
+        uniform = enriched and name == "access_log_stored"
+        source = _table_source(name, cols, _has_data(root, name), uniform)
+        out.append(f"CREATE OR REPLACE VIEW {name} AS {source}")
     return [*out, *_translated(enriched)]
 
 

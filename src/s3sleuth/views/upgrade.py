@@ -30,24 +30,33 @@ def is_current(root: Path) -> bool:
 
 
 def file_version(path: Path) -> str | None:
-    """The rules a file's enrichment was computed with; None when it has none (or lacks a
-    column, which no writer leaves, but then it is recomputed all the same)."""
+    """The rules a file's enrichment was computed with; None when it has none, or when its
+    columns are not exactly the current ones in order (which the views rely on, reading the
+    files by position; no writer leaves that, but then the file is rewritten all the same)."""
     import pyarrow.parquet as pq
+
+    from s3sleuth.schema import ACCESS_LOG_SCHEMA
 
     schema = pq.read_schema(path)
     value = (schema.metadata or {}).get(METADATA_KEY)
-    if value is None or not set(STORED_NAMES) <= set(schema.names):
+    if value is None or schema.names != [*ACCESS_LOG_SCHEMA.names, *STORED_NAMES]:
         return None
     return str(value.decode())
 
 
 def _rewrite(path: Path) -> None:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from s3sleuth.schema import ACCESS_LOG_SCHEMA
     from s3sleuth.store.writer import write_access_log
     from s3sleuth.views.compute import enrich_table
 
-    table = enrich_table(pq.read_table(path))
+    stored = pq.read_table(path)
+    for field in ACCESS_LOG_SCHEMA:  # the current columns, in order (older files: fill in)
+        if field.name not in stored.column_names:
+            stored = stored.append_column(field, pa.nulls(stored.num_rows, field.type))
+    table = enrich_table(stored.select(ACCESS_LOG_SCHEMA.names).cast(ACCESS_LOG_SCHEMA))
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as out:
         write_access_log(table, out)
