@@ -164,13 +164,13 @@ def test_explain_ids_are_matched_as_logged(store: Path) -> None:
     assert bad.returncode == 2 and "'test1' is not a Transfer Family session id" in bad.stderr
 
 
-def _on_a_terminal(*args: str) -> str:
+def _on_a_terminal(*args: str, columns: int = 160) -> str:
     """The command's output when stdout is a (pseudo) terminal, as a person sees it."""
     import os
     import pty
 
     primary, secondary = pty.openpty()
-    env = {**os.environ, "COLUMNS": "160", "LINES": "50", "TERM": "xterm"}
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
     process = subprocess.Popen(
         [sys.executable, "-m", "s3sleuth", *args], stdout=secondary, stderr=secondary, env=env
     )
@@ -245,3 +245,16 @@ def test_an_empty_window_says_what_the_store_holds(store: Path) -> None:
         assert "from 2024-02-01 00:00 to" in run.stderr
     found = s3sleuth("clients", "--bucket", "partner-uploads", "--store", str(store))
     assert found.returncode == 0 and "note:" not in found.stderr
+
+
+def test_results_wider_than_the_terminal_print_one_record_per_block(store: Path) -> None:
+    shown = re.sub(
+        r"\x1b\[[0-9;]*m", "", _on_a_terminal("denied", "--store", str(store), columns=80)
+    )
+    assert shown.startswith("-[ RECORD 1 ]")
+    lines = shown.replace("\r", "").splitlines()
+    finding = next(line for line in lines if line.startswith("finding"))
+    assert finding.startswith("finding    | role Transfer-Family-Role (Transfer Family user test1")
+    assert "┃" not in shown  # no table folded into 20-character columns
+    wide = _on_a_terminal("query", TIMES, "--store", str(store), columns=160)
+    assert "RECORD" not in wide  # a table that fits stays a table

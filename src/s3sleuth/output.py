@@ -137,9 +137,34 @@ def write_table(rows: Rows, console: Console, title: str | None = None) -> None:
         view.add_column(scrub(name), justify="right" if numeric else "left", overflow="fold")
     for row in rows.data:
         view.add_row(*(cell(v) for v in row))
+    if rows.data and console.is_terminal and _natural_width(view, console) > console.width:
+        write_records(rows, console)  # folded into narrow columns it would be unreadable
+        return
     console.print(view)
     if not rows.data:
         console.print("(no rows)", style="dim")
+
+
+def _natural_width(view: Any, console: Console) -> int:
+    """How wide the table would be with no terminal edge to fold at."""
+    from rich.measure import Measurement
+
+    unbounded = console.options.update(max_width=1 << 20)
+    return Measurement.get(console, unbounded, view).maximum
+
+
+def write_records(rows: Rows, console: Console) -> None:
+    """One block per row, a line per column (psql's expanded display), for results wider than
+    the terminal: long findings and verdicts read as sentences, not 20-character columns."""
+    from rich.text import Text
+
+    width = max(len(c) for c in rows.columns)
+    for number, row in enumerate(rows.data, 1):
+        console.print(Text(f"-[ RECORD {number} ]" + "-" * max(0, width - 8), style="dim"))
+        for name, value in zip(rows.columns, row, strict=True):
+            line = Text()
+            line.append(f"{scrub(name):<{width}}", style="bold").append(" | ").append(cell(value))
+            console.print(line)
 
 
 def emit(
