@@ -25,11 +25,18 @@ FORMATS = ("table", "tsv", "json", "csv", "parquet")
 
 # C0 and C1 control characters, except tab and newline: log fields come from whoever sent the
 # request, and ESC or BEL would let them retitle or recolour the user's terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# ... and Unicode's direction overrides and isolates (U+202A-U+202E, U+2066-U+2069), which
+# make a key or user agent display reordered ("Trojan Source"): shown as \u escapes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def scrub(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return _CONTROL.sub(_escape, text)
 
 
 def cell(value: Any) -> str:
@@ -79,9 +86,10 @@ DEFUSE_CSV = True
 
 
 def defuse(text: str) -> str:
-    """A text cell a spreadsheet shows as text: a leading `'` before a formula character.
-    A bare number such as -5 is left alone."""
-    if text.startswith(FORMULA_PREFIXES):
+    """A text cell a spreadsheet shows as text: a leading `'` before a formula character, also
+    after leading spaces (spreadsheets skip them: `" =1+1"`). A bare number such as -5 and the
+    log's own `-` are left alone."""
+    if text.lstrip(" ").startswith(FORMULA_PREFIXES) and text != "-":
         try:
             float(text)
         except ValueError:

@@ -140,3 +140,12 @@ def test_a_cut_list_says_how_much_it_shows(report_store: Path) -> None:
     s.findings = Result([s.findings[0]] * (module.FINDINGS_SHOWN + 5))
     page = module.render_html(s)
     assert f"Showing {module.FINDINGS_SHOWN} of {module.FINDINGS_SHOWN + 5} findings" in page
+
+
+def test_direction_overrides_never_reach_the_page(report_store: Path) -> None:
+    from s3sleuth.reports.html import render_html
+
+    s = summary(engine(report_store))
+    s.tops[0].rows[0]["value"] = "invoice\u202egpj.exe"
+    page = render_html(s)
+    assert "\u202e" not in page and "invoice\\u202egpj.exe" in page

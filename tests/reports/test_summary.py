@@ -99,6 +99,17 @@ def test_defuse_rules() -> None:
     assert defuse("=1+1") == "'=1+1" and defuse("@SUM(A1)") == "'@SUM(A1)"
     assert defuse("+cmd") == "'+cmd" and defuse("-cmd") == "'-cmd"
     assert defuse("-5") == "-5" and defuse("plain") == "plain"
+    assert defuse(" =1+1") == "' =1+1" and defuse("  @A1") == "'  @A1"
+    assert defuse("-") == "-"  # the log's own dash is not a formula
+
+
+def test_direction_overrides_are_shown_not_obeyed() -> None:
+    from s3sleuth.output import scrub
+
+    key = "invoice\u202egpj.exe"  # displays as invoiceexe.jpg
+    assert scrub(key) == "invoice\\u202egpj.exe"
+    assert scrub("a\u2066b\u2069c") == "a\\u2066b\\u2069c"
+    assert scrub("résumé 2024") == "résumé 2024"
 
 
 def test_each_top_section_shows_the_sql_that_reproduces_it(report_store: Path) -> None:

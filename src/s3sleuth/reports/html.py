@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from s3sleuth.errors import MissingExtraError, UsageError
+from s3sleuth.output import scrub
 from s3sleuth.reports.summary import Section, Summary
 from s3sleuth.values import jsonable
 
@@ -79,19 +80,35 @@ def _plotly_js() -> str:
 
 def _json_for_script(data: Any) -> str:
     """JSON that cannot end its <script> element or open another."""
-    text = json.dumps(jsonable(data), ensure_ascii=False)
+    text = json.dumps(_scrubbed(jsonable(data)), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _h(text: str) -> str:
+    """Escaped for HTML, with control characters and Unicode direction overrides shown as
+    escapes (a key like `invoice\u202egpj.exe` would otherwise display reordered)."""
+    return html.escape(scrub(text))
+
+
+def _scrubbed(data: Any) -> Any:
+    if isinstance(data, str):
+        return scrub(data)
+    if isinstance(data, dict):
+        return {k: _scrubbed(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_scrubbed(v) for v in data]
+    return data
 
 
 def _sql(section: Section) -> str:
     return (
         "<details><summary>SQL (Athena; run it with s3sleuth query)</summary>"
-        f"<pre>{html.escape(section.sql)}</pre></details>"
+        f"<pre>{_h(section.sql)}</pre></details>"
     )
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th>{_h(c)}</th>" for c in columns)
     body = []
     for row in rows:
         cells = []
@@ -101,7 +118,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
                 cells.append(f'<td class="n" data-v="{value}">{value:,}</td>')
             else:
                 text = ", ".join(map(str, value)) if isinstance(value, list) else value
-                cells.append(f"<td>{html.escape('' if text is None else str(text))}</td>")
+                cells.append(f"<td>{_h('' if text is None else str(text))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<table class="sortable"><thead><tr>{head}</tr></thead>'
@@ -122,15 +139,15 @@ def _findings(s: Summary) -> str:
             "(all of them: <code>s3sleuth denied</code>).</p>"
         )
     for f in s.findings[:FINDINGS_SHOWN]:
-        policy = html.escape(json.dumps(f.policy_statement, indent=2))
+        policy = _h(json.dumps(f.policy_statement, indent=2))
         statement = (
             f"<p>Policy statement to grant:</p><pre>{policy}</pre>" if f.policy_statement else ""
         )
-        checks = "".join(f"<li>{html.escape(c)}</li>" for c in f.checks)
-        evidence = f"<p>Evidence: {html.escape(f.evidence)}</p>" if f.evidence else ""
+        checks = "".join(f"<li>{_h(c)}</li>" for c in f.checks)
+        evidence = f"<p>Evidence: {_h(f.evidence)}</p>" if f.evidence else ""
         out.append(
-            f'<div class="finding"><p><b>{html.escape(f.summary)}</b> '
-            f"({f.count} requests, {html.escape(', '.join(f.error_codes))})</p>"
+            f'<div class="finding"><p><b>{_h(f.summary)}</b> '
+            f"({f.count} requests, {_h(', '.join(f.error_codes))})</p>"
             f"{evidence}{statement}<p>Also check:</p><ul>{checks}</ul></div>"
         )
     return "".join(out)
@@ -144,7 +161,7 @@ def render_html(s: Summary) -> str:
         "tops": [{"title": x.title, "rows": x.rows} for x in s.tops],
     }
     tops = "".join(
-        f"<h3>{html.escape(x.title)}</h3><div class='chart' id='chart-top-{i}'></div>"
+        f"<h3>{_h(x.title)}</h3><div class='chart' id='chart-top-{i}'></div>"
         + _table(x.rows, ["value", "requests", "bytes_sent", "errors"])
         + _sql(x)
         for i, x in enumerate(s.tops)
@@ -162,9 +179,9 @@ def render_html(s: Summary) -> str:
 <body>
 <h1>S3 access logs: s3sleuth report</h1>
 <p>Generated {generated}. {t.get("requests", 0):,} requests from
-{html.escape(str(t.get("first_seen")))} to {html.escape(str(t.get("last_seen")))}.</p>
+{_h(str(t.get("first_seen")))} to {_h(str(t.get("last_seen")))}.</p>
 {_table(s.totals.rows, list(s.totals.rows[0]) if s.totals.rows else [])}{_sql(s.totals)}
-<h2>Traffic and errors per {html.escape(s.step)}</h2>
+<h2>Traffic and errors per {_h(s.step)}</h2>
 <div class="chart" id="chart-traffic"></div>{_sql(s.series)}
 <h2>Network path</h2><div class="chart" id="chart-network"></div>
 {_table(s.network.rows, ["network_path", "requests"])}{_sql(s.network)}
