@@ -258,3 +258,37 @@ def test_results_wider_than_the_terminal_print_one_record_per_block(store: Path)
     assert "┃" not in shown  # no table folded into 20-character columns
     wide = _on_a_terminal("query", TIMES, "--store", str(store), columns=160)
     assert "RECORD" not in wide  # a table that fits stays a table
+
+
+def test_aws_setup_mistakes_are_one_line_usage_errors(tmp_path: Path) -> None:
+    import os
+
+    from tests.conftest import CREDENTIALS
+
+    env = {**os.environ, **CREDENTIALS}
+    env.pop("AWS_DEFAULT_REGION", None)
+    env.pop("AWS_REGION", None)
+    env.pop("AWS_PROFILE", None)
+    profile = s3sleuth(
+        "ingest", "s3://bucket/logs/", "--profile", "nope", "--store", str(tmp_path / "s"), env=env
+    )
+    assert profile.returncode == 2
+    assert profile.stderr.strip() == (
+        "error: there is no AWS profile named 'nope' "
+        "(check --profile against 'aws configure list-profiles')"
+    )
+    region = s3sleuth("clients", "--engine", "athena", env=env)
+    assert region.returncode == 2 and region.stderr.startswith("error: Athena needs an AWS region")
+    assert "--region" in region.stderr and "Traceback" not in region.stderr
+
+
+def test_a_damaged_manifest_stops_the_ingest_with_a_clear_error(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert s3sleuth("ingest", str(SAMPLES), "--store", str(store)).returncode == 0
+    before = sorted(p.name for p in (store / "access_log").rglob("*.parquet"))
+    (store / "manifest.sqlite").write_bytes(b"not a database at all" * 100)
+    run = s3sleuth("ingest", str(SAMPLES), "--store", str(store))
+    assert run.returncode == 2
+    assert "manifest" in run.stderr and "is damaged" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in (store / "access_log").rglob("*.parquet")) == before

@@ -80,6 +80,12 @@ class StoreError(S3SleuthError):
     kind = "store"
 
 
+class DamagedStoreError(StoreError):
+    """A file of the store that the store cannot read (its manifest)."""
+
+    kind = "damaged-store"
+
+
 class MissingExtraError(S3SleuthError):
     """An optional dependency is not installed."""
 

@@ -17,7 +17,13 @@ import click
 from rich.console import Console
 
 from s3sleuth import __version__
-from s3sleuth.errors import QueryError, S3SleuthError, SourceError, UsageError
+from s3sleuth.errors import (
+    DamagedStoreError,
+    QueryError,
+    S3SleuthError,
+    SourceError,
+    UsageError,
+)
 from s3sleuth.store.store import DEFAULT_STORE, ENV_VAR
 
 if TYPE_CHECKING:
@@ -69,6 +75,7 @@ def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
 # Exit codes are the command line's: the library raises errors in its own words.
 EXIT_CODES: dict[type[S3SleuthError], int] = {
     UsageError: 2,
+    DamagedStoreError: 2,
     SourceError: 2,
     QueryError: 2,
 }

@@ -202,14 +202,29 @@ def _client(options: AthenaOptions) -> Any:
         import boto3  # type: ignore[import-untyped]
     except ImportError:
         raise MissingExtraError("boto3", "athena") from None
-    session = boto3.Session(profile_name=options.profile, region_name=options.region)
-    return session.client("athena", endpoint_url=options.endpoint_url)
+    from botocore.exceptions import NoRegionError, ProfileNotFound  # type: ignore[import-untyped]
+
+    try:
+        session = boto3.Session(profile_name=options.profile, region_name=options.region)
+        return session.client("athena", endpoint_url=options.endpoint_url)
+    except ProfileNotFound:
+        raise UsageError(
+            f"there is no AWS profile named {options.profile!r}",
+            hint="check {profile} against 'aws configure list-profiles'",
+            params=("profile",),
+        ) from None
+    except NoRegionError:
+        raise UsageError(
+            "Athena needs an AWS region",
+            hint="pass {region}, or set AWS_REGION or a region in your AWS profile",
+            params=("region",),
+        ) from None
 
 
 @contextmanager
 def _translated() -> Iterator[None]:
     """AWS errors as one-line QueryErrors."""
-    from botocore.exceptions import (  # type: ignore[import-untyped]
+    from botocore.exceptions import (
         BotoCoreError,
         ClientError,
     )

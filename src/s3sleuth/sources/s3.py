@@ -165,8 +165,16 @@ class S3Reader:
     ) -> None:
         boto3 = _boto3()
         from botocore.config import Config  # type: ignore[import-untyped]
+        from botocore.exceptions import ProfileNotFound  # type: ignore[import-untyped]
 
-        session = boto3.session.Session(profile_name=profile, region_name=region)
+        try:
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+        except ProfileNotFound:
+            raise UsageError(
+                f"there is no AWS profile named {profile!r}",
+                hint="check {profile} against 'aws configure list-profiles'",
+                params=("profile",),
+            ) from None
         config = Config(
             max_pool_connections=pool + 2,
             retries={"mode": "standard", "max_attempts": attempts},

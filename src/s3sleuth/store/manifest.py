@@ -13,6 +13,8 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from s3sleuth.errors import DamagedStoreError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
   identity    TEXT PRIMARY KEY,  -- content hash of a local file; key + ETag of an object
@@ -71,9 +73,17 @@ class Manifest:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as err:  # not a database, or a truncated one
+            self._db.close()
+            raise DamagedStoreError(
+                f"the store's manifest {path} is damaged ({err})",
+                hint="restore it from a backup, or ingest into a new store: nothing was written",
+                path=str(path),
+            ) from None
 
     def close(self) -> None:
         self._db.close()
