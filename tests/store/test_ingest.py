@@ -242,3 +242,25 @@ def test_a_gzip_header_alone_is_a_clear_error(store: Path, tmp_path: Path) -> No
     path.write_bytes(b"\x1f\x8b")
     with pytest.raises(SourceError, match="is not a readable gzip file"):
         ingest([str(path)], store)
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_escaped(tmp_path: Path) -> None:
+    import os
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    odd = os.path.join(os.fsencode(logs), b"log\xff.log")
+    with open(odd, "wb") as out:
+        out.write(ACCESS_SAMPLES[0].read_bytes())
+    run = subprocess.run(
+        [sys.executable, "-m", "s3sleuth", "ingest", str(logs), "--store", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    (name,) = {
+        r["source_file"]
+        for r in query("SELECT source_file FROM access_log", tmp_path / "s").to_pylist()
+    }
+    assert name.endswith("log\\xff.log")

@@ -20,6 +20,12 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _HASH_BLOCK = 8 << 20
 
 
+def printable(name: str) -> str:
+    r"""A file name as text: bytes that are not UTF-8 (Python keeps them as surrogates, which
+    nothing can write) become `\xNN`, so `source_file` and messages can hold the name."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class LocalSource:
     """One local file to ingest. `name` is what `source_file` records."""
@@ -32,7 +38,7 @@ class LocalSource:
     @classmethod
     def from_path(cls, path: Path, name: str | None = None) -> LocalSource:
         stat = path.stat()
-        return cls(path, name or os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+        return cls(path, printable(name or os.path.abspath(path)), stat.st_size, stat.st_mtime_ns)
 
     @property
     def compressed(self) -> bool:
