@@ -144,3 +144,27 @@ def test_type_forces_a_kind(tmp_path: Path) -> None:
     assert forced.transfer_events == 0 and forced.rejected == 4  # not access-log lines
     auto = ingest([str(odd)], tmp_path / "b")
     assert auto.transfer_events == 3
+
+
+def test_a_transfer_event_with_an_unreadable_timestamp_is_rejected() -> None:
+    from s3sleuth.events.transfer import parse_transfer
+
+    event = {"activity-type": "CONNECTED", "session-id": "03bf7ddc20e33b8c"}
+    lines = [
+        json.dumps({"timestamp": "yesterday-ish", "message": json.dumps(event)}),
+        json.dumps({"timestamp": 10**20, "message": json.dumps(event)}),
+        json.dumps({**event, "@timestamp": "2024-13-45T99:00:00Z"}),
+        json.dumps(event),  # no timestamp at all: kept, undated
+        json.dumps({"timestamp": 1706745600000, "message": json.dumps(event)}),
+    ]
+    results = [row for _, row, _ in parse_transfer("\n".join(lines).encode())]
+    assert [r if isinstance(r, str) else "row" for r in results[:3]] == [
+        "unreadable timestamp 'yesterday-ish'",
+        f"unreadable timestamp {10**20}",
+        "unreadable timestamp '2024-13-45T99:00:00Z'",
+    ]
+    assert isinstance(results[3], dict) and results[3]["time"] is None
+    assert (
+        isinstance(results[4], dict)
+        and results[4]["time"].isoformat() == "2024-02-01T00:00:00+00:00"
+    )

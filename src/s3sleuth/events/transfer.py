@@ -75,17 +75,26 @@ def _legacy_event(text: str) -> tuple[dict[str, Any], str | None, str | None] | 
     return fields, match["stream"], match["time"]
 
 
+class _UnreadableTime(ValueError):
+    """A timestamp was given but cannot be read: the event is rejected, not stored undated."""
+
+
 def _time(value: Any) -> datetime | None:
-    """CloudWatch milliseconds since the epoch, or an ISO 8601 string."""
+    """CloudWatch milliseconds since the epoch, or an ISO 8601 string; None when absent."""
+    if value is None:
+        return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise _UnreadableTime(f"unreadable timestamp {value!r}") from None
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            return None
+            raise _UnreadableTime(f"unreadable timestamp {value!r}") from None
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return None
+    raise _UnreadableTime(f"unreadable timestamp {value!r}")
 
 
 def _row(
@@ -143,10 +152,20 @@ def _row(
 def _convert(
     value: Any, stream: str | None = None, time: Any = None, event_id: str | None = None
 ) -> dict[str, Any] | str:
-    """A row, or the reason the value is not a Transfer Family event."""
+    """A row, or the reason the value is not a Transfer Family event (or has a timestamp
+    that cannot be read)."""
+    try:
+        return _converted(value, stream, time, event_id)
+    except _UnreadableTime as err:
+        return str(err)
+
+
+def _converted(
+    value: Any, stream: str | None = None, time: Any = None, event_id: str | None = None
+) -> dict[str, Any] | str:
     if isinstance(value, dict) and "message" in value and "activity-type" not in value:
         # a CloudWatch event wrapper: filter-log-events, get-log-events, subscriptions
-        return _convert(
+        return _converted(
             value["message"],
             _text(value.get("logStreamName")) or stream,
             value.get("timestamp", time),
@@ -156,7 +175,7 @@ def _convert(
         stripped = value.strip()
         if stripped.startswith("{"):
             try:
-                return _convert(json.loads(stripped), stream, time, event_id)
+                return _converted(json.loads(stripped), stream, time, event_id)
             except json.JSONDecodeError as err:
                 return f"invalid JSON in message: {err.msg}"
         legacy = _legacy_event(stripped)
