@@ -230,6 +230,16 @@ BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 MIN_FIELDS = 17  # the oldest era seen ends at User-Agent
 KNOWN_FIELDS = len(FIELDS)
 
+# The AWS-documented Athena table of the logs (format.md §6a), which the store mirrors:
+# its database and table, and the Joda pattern of its `requestdatetime` strings.
+ATHENA_DATABASE = "s3_access_logs_db"
+ATHENA_TABLE = "mybucket_logs"
+ATHENA_TIME_PATTERN = "dd/MMM/yyyy:HH:mm:ss +0000"
+# The store's twin of that table with the typed time under a name no AWS column has: queries
+# that parse `requestdatetime` back read it instead (sql.rewrite, views.aws_table).
+ATHENA_TYPED_TABLE = f"_{ATHENA_TABLE}_typed"
+TYPED_TIME = "__s3sleuth_time"
+
 # Operations whose NULL quoted fields S3 writes as a bare `-` rather than `"-"`.
 BARE_DASH_OPERATIONS: frozenset[str] = frozenset(
     {"BATCH.DELETE.OBJECT", "REST.COPY.OBJECT_GET", "REST.COPY.PART_GET"}

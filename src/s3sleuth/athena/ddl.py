@@ -8,12 +8,11 @@ S3, typed and clean.
 from __future__ import annotations
 
 from s3sleuth.errors import UsageError
-from s3sleuth.fields import FIELDS
+from s3sleuth.fields import ATHENA_DATABASE, ATHENA_TABLE, FIELDS
 from s3sleuth.views.catalog import stored_access_log
 
 LAYOUTS = ("simple", "partitioned")
-DEFAULT_DATABASE = "s3_access_logs_db"
-DEFAULT_TABLE = "mybucket_logs"
+DEFAULT_DATABASE, DEFAULT_TABLE = ATHENA_DATABASE, ATHENA_TABLE
 
 # AWS's pattern, as the S3 User Guide documents it (format.md §6a), with the DDL's escaping
 # undone: the baseline s3sleuth's own pattern (and its benchmark) is measured against.

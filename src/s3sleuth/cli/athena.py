@@ -6,6 +6,7 @@ import click
 
 from s3sleuth.cli.base import cli
 from s3sleuth.errors import UsageError
+from s3sleuth.fields import ATHENA_DATABASE
 
 
 @cli.group("athena")
@@ -39,7 +40,7 @@ Examples:
     metavar="s3://BUCKET/STORE/",
     help="Instead: a table over an s3sleuth store uploaded there (its access_log folder).",
 )
-@click.option("--database", default="s3_access_logs_db", show_default=True)
+@click.option("--database", default=ATHENA_DATABASE, show_default=True)
 @click.option("--table", help="Table name [default: mybucket_logs, or access_log with --parquet].")
 def ddl_command(
     location: str | None,

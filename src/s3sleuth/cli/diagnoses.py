@@ -20,6 +20,7 @@ from s3sleuth.cli.base import _ingest_summary, cli, format_option, store_option
 from s3sleuth.cli.render import show
 from s3sleuth.engines import ENGINES
 from s3sleuth.errors import UsageError
+from s3sleuth.fields import ATHENA_DATABASE, ATHENA_TABLE
 from s3sleuth.output import emit, scrub
 
 if TYPE_CHECKING:
@@ -87,11 +88,11 @@ ENGINE_OPTIONS = (
     ),
     click.option("--workgroup", default="primary", show_default=True, help="Athena workgroup."),
     click.option(
-        "--table", default="mybucket_logs", show_default=True, help="Athena table of the logs."
+        "--table", default=ATHENA_TABLE, show_default=True, help="Athena table of the logs."
     ),
     click.option(
         "--database",
-        default="s3_access_logs_db",
+        default=ATHENA_DATABASE,
         show_default=True,
         help="Athena database of --table.",
     ),

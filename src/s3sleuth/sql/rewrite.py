@@ -23,6 +23,13 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from s3sleuth.errors import QueryError
+from s3sleuth.fields import (
+    ATHENA_DATABASE,
+    ATHENA_TABLE,
+    ATHENA_TIME_PATTERN,
+    ATHENA_TYPED_TABLE,
+    TYPED_TIME,
+)
 
 # Joda-Time pattern letters -> strftime. Longest runs first.
 _JODA = {
@@ -138,9 +145,8 @@ def _rewrite(node: exp.Expression, target: str) -> exp.Expression:
     return node
 
 
-_AWS_SCHEMA, _AWS_TABLE = "s3_access_logs_db", "mybucket_logs"
-_AWS_TIME_PATTERNS = frozenset({"dd/MMM/yyyy:HH:mm:ss Z", "dd/MMM/yyyy:HH:mm:ss +0000"})
-TYPED_TIME = "__s3sleuth_time"  # the column views.aws_table adds in `_mybucket_logs_typed`
+# How users parse requestdatetime back: AWS's documented pattern, or the table's own.
+_AWS_TIME_PATTERNS = frozenset({"dd/MMM/yyyy:HH:mm:ss Z", ATHENA_TIME_PATTERN})
 
 
 def _parses_request_time(node: exp.Expression) -> bool:
@@ -159,7 +165,9 @@ def _typed_time(tree: Any) -> Any:
     typed twin of the table and its typed time column."""
     for select in list(tree.find_all(exp.Select)):
         sources = [t for t in select.find_all(exp.Table) if t.parent_select is select]
-        aws = [t for t in sources if t.name.lower() == _AWS_TABLE and t.db.lower() == _AWS_SCHEMA]
+        aws = [
+            t for t in sources if t.name.lower() == ATHENA_TABLE and t.db.lower() == ATHENA_DATABASE
+        ]
         if len(aws) != 1 or len(sources) != 1 or select.is_star:
             continue
         parses = [n for n in select.find_all(exp.ParseDatetime) if _parses_request_time(n)]
@@ -168,7 +176,7 @@ def _typed_time(tree: Any) -> Any:
         for node in parses:
             column = node.this
             node.replace(exp.column(TYPED_TIME, table=column.table or None))
-        aws[0].set("this", exp.to_identifier(f"_{_AWS_TABLE}_typed"))
+        aws[0].set("this", exp.to_identifier(ATHENA_TYPED_TABLE))
     return tree
 
 

@@ -7,23 +7,26 @@ they are: `-` where the log had one, quoted fields with their quotes, the legacy
 
 from __future__ import annotations
 
-from s3sleuth.fields import BARE_DASH_OPERATIONS, FIELDS, Field
+from s3sleuth.fields import (
+    ATHENA_DATABASE,
+    ATHENA_TABLE,
+    ATHENA_TIME_PATTERN,
+    ATHENA_TYPED_TABLE,
+    BARE_DASH_OPERATIONS,
+    FIELDS,
+    TYPED_TIME,
+    Field,
+)
 from s3sleuth.sql.literal import string_list
 
-SCHEMA = "s3_access_logs_db"
-TABLE = "mybucket_logs"
-# Joda pattern of `requestdatetime`; users parse it back with the same pattern (see below).
-TIME_PATTERN = "dd/MMM/yyyy:HH:mm:ss +0000"
-# The typed time under a name no AWS column has, for queries that parse `requestdatetime`
-# back (sql.translate rewrites `parse_datetime(requestdatetime, ...)` to it).
-TYPED_TIME = "__s3sleuth_time"
+SCHEMA, TABLE, TYPED_TABLE = ATHENA_DATABASE, ATHENA_TABLE, ATHENA_TYPED_TABLE
 
 
 def _token(f: Field) -> str:
     """Athena SQL: the field's wire token (the string Athena's RegexSerDe would give)."""
     col = f'"{f.name}"' if f.name != "key" else "key_raw"
     if f.kind == "time":
-        value = f"format_datetime({col}, '{TIME_PATTERN}')"
+        value = f"format_datetime({col}, '{ATHENA_TIME_PATTERN}')"
     elif f.name == "bytes_sent":
         return f"NULLIF({col}, 0)"  # Athena reads the logged `-` as NULL
     elif f.athena_type == "BIGINT":

@@ -60,7 +60,7 @@ def views(enriched: bool = True) -> tuple[View, ...]:
         *(View(name, unique_events_sql(name)) for name in EVENT_TABLES),
         *(View(name, sql) for name, sql in match_views().items()),
         View(aws_table.TABLE, aws_table.select_sql(), schema=aws_table.SCHEMA),
-        View(f"_{aws_table.TABLE}_typed", aws_table.select_sql(typed_time=True), aws_table.SCHEMA),
+        View(aws_table.TYPED_TABLE, aws_table.select_sql(typed_time=True), aws_table.SCHEMA),
     )
 
 
@@ -68,8 +68,3 @@ def version(enriched: bool = True) -> str:
     """A digest of every definition: a catalog built from other definitions is rebuilt."""
     text = repr((base_tables(enriched), views(enriched)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def names() -> list[str]:
-    """Every table a query can name, base tables first."""
-    return [*base_tables(), *(v.qualified for v in views())]
