@@ -47,10 +47,6 @@ def cell(value: Any) -> str:
     return scrub(str(jsonable(value)))
 
 
-def rows_of(table: pa.Table) -> list[dict[str, Any]]:
-    return [{k: jsonable(v) for k, v in row.items()} for row in table.to_pylist()]
-
-
 def arrow_rows(table: pa.Table) -> Rows:
     import pyarrow as pa
 
@@ -105,16 +101,18 @@ def write_csv(rows: Rows, out: TextIO, *, defuse_cells: bool | None = None) -> N
         writer.writerow([_csv_cell(v, safe) for v in row])
 
 
-def _csv_cell(value: Any, safe: bool = True) -> Any:
-    """Lists and objects (IAM actions, policy statements) go in one cell as JSON."""
+def _flat(value: Any) -> Any:
+    """A value for one cell of CSV or TSV: its JSON form, with lists and objects (IAM actions,
+    policy statements) as JSON text; NULL as an empty cell."""
     if value is None:
         return ""
     value = jsonable(value)
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False)
-    if safe and isinstance(value, str):
-        return defuse(value)
-    return value
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+
+
+def _csv_cell(value: Any, safe: bool = True) -> Any:
+    value = _flat(value)
+    return defuse(value) if safe and isinstance(value, str) else value
 
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -123,12 +121,7 @@ _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 def tsv_cell(value: Any) -> str:
     r"""A value in one tab-separated cell: tabs, newlines and backslashes escaped as
     `\t`, `\n`, `\\` (PostgreSQL's text format); other control characters as `\xNN`."""
-    if value is None:
-        return ""
-    value = jsonable(value)
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False)
-    return scrub(str(value).translate(_TSV_ESCAPES))
+    return scrub(str(_flat(value)).translate(_TSV_ESCAPES))
 
 
 def write_tsv(rows: Rows, out: TextIO) -> None:
