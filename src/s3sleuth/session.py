@@ -117,11 +117,10 @@ class Store:
 
     def query(self, sql: str, dialect: str = "athena") -> pa.Table:
         """Run SQL (Athena's dialect by default) against the store; the result as Arrow."""
-        engine = self.engine
-        if engine.name == "duckdb":
-            from s3sleuth.engines.duckdb import DuckDBEngine
+        from s3sleuth.engines.duckdb import DuckDBEngine
 
-            assert isinstance(engine, DuckDBEngine)
+        engine = self.engine
+        if isinstance(engine, DuckDBEngine):
             return engine.run(sql, dialect)
         if dialect != "athena":
             from s3sleuth.errors import QueryError

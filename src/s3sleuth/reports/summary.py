@@ -51,10 +51,13 @@ class Summary:
     network: Section
     tops: list[Section] = field(default_factory=list)
     findings: Result[Finding] = field(default_factory=lambda: Result([]))
-    findings_sql: str = ""
     network_rows: list[Row] = field(default_factory=list)
     network_sql: str = ""
     client_rows: Result[Row] = field(default_factory=lambda: Result([]))
+
+    @property
+    def findings_sql(self) -> str:
+        return self.findings.sql
 
     def to_dict(self) -> dict[str, Any]:
         """Every section in its JSON form, keyed by name."""
@@ -223,7 +226,6 @@ FROM access_log WHERE {where} GROUP BY 1 ORDER BY 2 DESC""",
     )
     out = Summary(window, totals, series, step, latency, net, _tops(engine, where))
     out.findings = denied(engine, window)
-    out.findings_sql = out.findings.sql
     report = network(engine, window)
     out.network_rows = [r for r in report if r["public_requests"]]
     out.network_sql = report.sql

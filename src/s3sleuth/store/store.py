@@ -81,7 +81,6 @@ class StoreDir:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.staging_dir = root / "staging"
-        self.catalog_path = root / "catalog.duckdb"
         self._manifest: Manifest | None = None
 
     @classmethod
