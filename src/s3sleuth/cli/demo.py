@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 from rich.console import Console
 
 from s3sleuth.cli.base import _ingest_summary
-from s3sleuth.output import emit
+from s3sleuth.diagnose.result import as_rows
+from s3sleuth.output import emit_rows
 
 SESSION = "03bf7ddc20e33b8c"  # the samples' Transfer Family session
 
 
 def _table(rows: list[dict[str, object]], console: Console) -> None:
-    emit(pa.Table.from_pylist(rows), "table", console=console)
+    emit_rows(as_rows(rows), "table", console=console)
 
 
 def demo(path: Path, console: Console) -> None:

@@ -11,9 +11,9 @@ import click
 from rich.console import Console
 
 from s3sleuth.cli.base import _Bar, _ingest_summary, cli, format_option, store_option
+from s3sleuth.diagnose.result import as_rows
 from s3sleuth.errors import UsageError
 from s3sleuth.output import FORMATS, emit, emit_rows
-from s3sleuth.values import Rows
 
 if TYPE_CHECKING:
     from s3sleuth.pipeline.result import IngestResult
@@ -176,7 +176,7 @@ def _report(result: IngestResult, fmt: str) -> None:
     else:
         summary = result.to_dict()
         summary["failed"] = len(result.failed)  # one row; the sources are on stderr
-        emit_rows(Rows(list(summary), [False] * len(summary), [tuple(summary.values())]), fmt)
+        emit_rows(as_rows([summary]), fmt)
     for failure in result.failed:
         click.echo(f"error: not ingested: {failure['error']}", err=True)
     if result.failed:
