@@ -49,20 +49,31 @@ def test_golden(findings: list[Finding]) -> None:
     assert answer == json.loads(GOLDEN.read_text())
 
 
-def test_transfer_family_upload(findings: list[Finding]) -> None:
-    f = findings[0]
+def test_transfer_family_user_is_one_finding_over_its_sessions(findings: list[Finding]) -> None:
+    f = by_summary(findings, "role Transfer-Family-Role")
     assert f.summary == (
         "role Transfer-Family-Role (Transfer Family user test1 on server "
         "s-aacfeafc8f2840b9a) lacks s3:PutObject on "
-        "arn:aws:s3:::acme-data/test.py"
+        "arn:aws:s3:::acme-data/home/test1/*"
     )
-    assert (f.transfer_user, f.transfer_session_id, f.count) == ("test1", "03bf7ddc20e33b8c", 3)
+    assert f.principal_arn == "arn:aws:iam::111122223333:role/Transfer-Family-Role"
+    assert (f.transfer_user, f.count, f.session_total) == ("test1", 3, 3)
+    assert f.sessions == ["03bf7ddc20e33b8c", "5f0e2a8b9c1d4e7f", "9a8b7c6d5e4f3a2b"]
+    assert f.transfer_session_id is None  # several sessions: see `sessions`
+    assert f.keys == ["home/test1/tesla.txt", "home/test1/test.py"] and f.key_total == 2
     assert f.policy_statement == {
         "Effect": "Allow",
         "Action": ["s3:PutObject"],
-        "Resource": ["arn:aws:s3:::acme-data/test.py"],
+        "Resource": ["arn:aws:s3:::acme-data/home/test1/*"],  # the folder, not `home/test1/tes*`
     }
     assert any("scope-down" in c for c in f.checks)
+
+
+def test_one_role_on_two_instances_is_one_finding(findings: list[Finding]) -> None:
+    f = by_summary(findings, "role app lacks s3:GetObjectVersion")
+    assert f.principal_arn == "arn:aws:iam::111122223333:role/app"
+    assert (f.session_total, f.sessions) == (2, ["i-0123456789abcdef0", "i-0fedcba987654321f"])
+    assert f.resource_arn == "arn:aws:s3:::acme-data/models/v*"
 
 
 def test_several_keys_give_their_common_prefix(findings: list[Finding]) -> None:
@@ -71,6 +82,8 @@ def test_several_keys_give_their_common_prefix(findings: list[Finding]) -> None:
     )
     assert f.keys == ["reports/2024/feb.csv", "reports/2024/jan.csv", "reports/2024/mar.csv"]
     assert f.key_total == 3 and f.operation == "REST.GET.OBJECT"
+    # A HEAD needs the same s3:GetObject: one finding for both.
+    assert (f.operations, f.count) == (["REST.GET.OBJECT", "REST.HEAD.OBJECT"], 4)
     assert any("403 instead of 404" in c for c in f.checks)
 
 
@@ -78,14 +91,9 @@ def test_several_keys_give_their_common_prefix(findings: list[Finding]) -> None:
     ("start", "actions", "resource"),
     [
         (
-            "IAM user alice lacks s3:GetObject on arn:aws:s3:::acme-data/reports/2024/jan.csv",
-            ["s3:GetObject"],
-            "arn:aws:s3:::acme-data/reports/2024/jan.csv",
-        ),  # HEAD
-        (
             "role app lacks s3:GetObjectVersion",
             ["s3:GetObjectVersion"],
-            "arn:aws:s3:::acme-data/models/v1.bin",
+            "arn:aws:s3:::acme-data/models/v*",
         ),
         ("role app lacks s3:ListBucket", ["s3:ListBucket"], "arn:aws:s3:::acme-data"),
         (
@@ -112,9 +120,18 @@ def test_credential_failures_get_no_policy(findings: list[Finding]) -> None:
     assert f.policy_statement is None and "no IAM policy change" in f.checks[0]
 
 
-def test_anonymous_requests_point_at_block_public_access(findings: list[Finding]) -> None:
-    f = by_summary(findings, "an anonymous requester lacks s3:GetObject")
+def test_anonymous_requests_get_no_grant(findings: list[Finding]) -> None:
+    f = by_summary(findings, "an anonymous requester was denied s3:GetObject")
+    assert f.summary.endswith("expected unless the bucket is meant to be public")
+    assert f.policy_statement is None  # a statement without a Principal would be wrong advice
     assert any("Block Public Access" in c for c in f.checks)
+
+
+def test_aws_service_denials_point_at_the_bucket_policy(findings: list[Finding]) -> None:
+    f = by_summary(findings, "AWS service delivery.logs.amazonaws.com was denied s3:PutObject")
+    assert f.policy_statement is None
+    assert any("bucket policy statement for the delivery.logs" in c for c in f.checks)
+    assert not any(c.startswith("identity policy") for c in f.checks)
 
 
 def test_private_source_points_at_the_vpc_endpoint_policy(findings: list[Finding]) -> None:

@@ -56,6 +56,19 @@ def test_verdicts(store: Path) -> None:
     assert v["AmazonS3"] == "no client address: AWS-internal requests"
 
 
+def test_one_row_per_role_not_per_instance(store: Path) -> None:
+    (row,) = [r for r in network(engine(store)).rows if r["principal_name"] == "private-only"]
+    assert row["principal_arn"] == "arn:aws:iam::111122223333:role/private-only"
+    assert (row["session_total"], row["requests"]) == (2, 5)
+
+
+def test_transfer_family_traffic_is_the_service_not_the_internet(store: Path) -> None:
+    v = verdicts(store)
+    assert v["Transfer-Family-Role"] == (
+        "all requests came from the AWS Transfer Family service (public S3 endpoint)"
+    )
+
+
 def test_a_window_before_the_switch_sees_only_the_internet(store: Path) -> None:
     v = verdicts(store, window=Window.parse(None, "2024-03-01T09:15", "acme-data"))
     assert v["batch"] == "all requests came over the internet (public source)"

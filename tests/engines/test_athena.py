@@ -126,25 +126,27 @@ def test_denied_arrays_come_back_as_json(endpoint: str) -> None:
                                          "FROM access_log GROUP BY bucket")  # fmt: skip
     assert arrays == {"keys"}
     assert "JSON_FORMAT(CAST(ARRAY_AGG(DISTINCT key) AS JSON))" in statement
-    role = "arn:aws:sts::123456789012:assumed-role/Transfer-Family-Role/test1.03bf7ddc20e33b8c@s-aa"
+    role = "arn:aws:iam::123456789012:role/Transfer-Family-Role"
     columns = [
-        ("requester", "varchar"),
+        ("principal_arn", "varchar"),
         ("principal_type", "varchar"),
         ("principal_name", "varchar"),
         ("principal_account", "varchar"),
         ("transfer_user", "varchar"),
-        ("transfer_session_id", "varchar"),
         ("transfer_server_id", "varchar"),
-        ("operation", "varchar"),
+        ("operation_family", "varchar"),
         ("bucket", "varchar"),
         ("count", "bigint"),
         ("first_seen", "timestamp(3) with time zone"),
         ("last_seen", "timestamp(3) with time zone"),
+        ("operations", "varchar"),
         ("error_codes", "varchar"),
         ("key_total", "bigint"),
         ("key_min", "varchar"),
         ("key_max", "varchar"),
         ("key_sample", "varchar"),
+        ("session_total", "bigint"),
+        ("session_sample", "varchar"),
         ("versioned", "boolean"),
         ("presigned", "boolean"),
         ("via_private_network", "boolean"),
@@ -152,10 +154,11 @@ def test_denied_arrays_come_back_as_json(endpoint: str) -> None:
     queue(
         endpoint,
         columns,
-        [[role, "assumed-role", "Transfer-Family-Role", "123456789012", "test1",
-          "03bf7ddc20e33b8c", "s-aa", "REST.PUT.OBJECT", "sftp-bucket", "2",
-          "2024-02-01 01:00:00.000 UTC", "2024-02-01 01:05:00.000 UTC", '["AccessDenied"]',
-          "1", "test, with comma.txt", "test, with comma.txt", '["test, with comma.txt"]',
+        [[role, "assumed-role", "Transfer-Family-Role", "123456789012", "test1", "s-aa",
+          "REST.PUT.OBJECT", "sftp-bucket", "2",
+          "2024-02-01 01:00:00.000 UTC", "2024-02-01 01:05:00.000 UTC", '["REST.PUT.OBJECT"]',
+          '["AccessDenied"]', "1", "test, with comma.txt", "test, with comma.txt",
+          '["test, with comma.txt"]', "2", '["03bf7ddc20e33b8c", "1111222233334444"]',
           "false", "false", "false"]],
     )  # fmt: skip
     (finding,) = denied(engine)
@@ -163,6 +166,7 @@ def test_denied_arrays_come_back_as_json(endpoint: str) -> None:
     assert finding.error_codes == ["AccessDenied"]
     assert finding.keys == ["test, with comma.txt"]  # a comma inside a key survives
     assert finding.transfer_user == "test1"
+    assert finding.sessions == ["03bf7ddc20e33b8c", "1111222233334444"]
 
 
 def test_failed_query_is_a_query_error(endpoint: str) -> None:

@@ -7,6 +7,8 @@ source; ACL and tagging operations differ for buckets (Key `-`) and objects.
 
 from __future__ import annotations
 
+from s3sleuth.sql.literal import string_list
+
 OBJECT_ACTIONS: dict[str, tuple[str, ...]] = {
     "REST.GET.OBJECT": ("s3:GetObject",),
     "REST.HEAD.OBJECT": ("s3:GetObject",),
@@ -112,6 +114,38 @@ def iam_actions(operation: str, *, object_level: bool, versioned: bool) -> list[
     if versioned:
         actions = tuple(a if a in _WRITE_SIDE else VERSIONED.get(a, a) for a in actions)
     return list(actions)
+
+
+# Operations that need the same permission, so a principal denied them gets one finding: a
+# multipart upload is denied s3:PutObject as a PUT is. The first of each is the family's name.
+FAMILIES: tuple[tuple[str, ...], ...] = (
+    (
+        "REST.PUT.OBJECT",
+        "REST.POST.OBJECT",
+        "REST.POST.UPLOADS",
+        "REST.PUT.PART",
+        "REST.POST.UPLOAD",
+    ),
+    (
+        "REST.GET.OBJECT",
+        "REST.HEAD.OBJECT",
+        "WEBSITE.GET.OBJECT",
+        "WEBSITE.HEAD.OBJECT",
+        "REST.POST.SELECT",
+        "REST.COPY.OBJECT_GET",
+        "REST.COPY.PART_GET",
+    ),
+    ("REST.DELETE.OBJECT", "REST.POST.MULTI_OBJECT_DELETE", "BATCH.DELETE.OBJECT"),
+    ("REST.COPY.OBJECT", "REST.COPY.PART"),
+)
+
+
+def family_sql(column: str = "operation") -> str:
+    """Athena SQL: the family name of `column`'s operation (itself when it has none)."""
+    branches = " ".join(
+        f"WHEN {column} IN ({string_list(family)}) THEN '{family[0]}'" for family in FAMILIES
+    )
+    return f"CASE {branches} ELSE {column} END"
 
 
 def is_object_operation(operation: str, key: str | None) -> bool:

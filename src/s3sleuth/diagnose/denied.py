@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from s3sleuth.diagnose.actions import iam_actions, is_object_operation
+from s3sleuth.diagnose.actions import family_sql, iam_actions, is_object_operation
 from s3sleuth.diagnose.evidence import cloudtrail_messages, policy_layer, transfer_errors
+from s3sleuth.diagnose.principal import principal_arn_sql, session_sql
 from s3sleuth.diagnose.result import Result
 from s3sleuth.engines import Engine
 from s3sleuth.sql.literal import string_list
@@ -52,36 +53,55 @@ _KMS = {
     "s3:PutObject": "kms:GenerateDataKey",
 }
 
-_GROUP = (
-    "requester",
-    "principal_type",
-    "principal_name",
-    "principal_account",
-    "transfer_user",
-    "transfer_session_id",
-    "transfer_server_id",
-    "operation",
-    "bucket",
-)
+SESSION_LIMIT = 10
+# One finding per principal (without its session), Transfer Family user and server, family of
+# operations needing the same permission, and bucket.
+_GROUP = {
+    "principal_arn": principal_arn_sql(),
+    "principal_type": "principal_type",
+    "principal_name": "principal_name",
+    "principal_account": "principal_account",
+    "transfer_user": "transfer_user",
+    "transfer_server_id": "transfer_server_id",
+    "operation_family": family_sql(),
+    "bucket": "bucket",
+}
+# The part of the group the Transfer Family and CloudTrail evidence is keyed by.
+_KEY = ("principal_arn", "transfer_user", "transfer_server_id", "operation_family", "bucket")
+
+
+def key_sql(alias: str) -> str:
+    """Athena SQL: the finding key of access-log row `alias`, as a SELECT list."""
+    exprs = {
+        "principal_arn": principal_arn_sql(alias),
+        "operation_family": family_sql(f"{alias}.operation"),
+    }
+    return ", ".join(f"{exprs.get(k, f'{alias}.{k}')} AS {k}" for k in _KEY)
 
 
 def denied_sql(window: Window) -> str:
     """The Athena SQL behind the findings (shown under them in the HTML report)."""
     codes = string_list(AUTH_FAILURES)
-    group = ", ".join(_GROUP)
+    select = ",\n  ".join(
+        expr if expr == name else f"{expr} AS {name}" for name, expr in _GROUP.items()
+    )
+    group = ",\n  ".join(_GROUP.values())
     return f"""
-SELECT {group},
+SELECT {select},
   count(*) AS count, min(time) AS first_seen, max(time) AS last_seen,
+  array_agg(DISTINCT operation) AS operations,
   array_agg(DISTINCT error_code) AS error_codes,
   count(DISTINCT key) AS key_total, min(key) AS key_min, max(key) AS key_max,
   slice(array_sort(array_agg(DISTINCT key)), 1, {KEY_LIMIT + 1}) AS key_sample,
+  count(DISTINCT {session_sql()}) AS session_total,
+  slice(array_sort(array_agg(DISTINCT {session_sql()})), 1, {SESSION_LIMIT + 1}) AS session_sample,
   bool_or(version_id IS NOT NULL OR request_query LIKE '%versionId=%') AS versioned,
   bool_or(authentication_type = 'QueryString') AS presigned,
   bool_or(network_path = 'private') AS via_private_network
 FROM access_log
 WHERE error_code IN ({codes}) AND {window.where()}
 GROUP BY {group}
-ORDER BY count DESC, last_seen DESC, requester, operation, bucket"""
+ORDER BY count DESC, last_seen DESC, principal_arn, operation_family, bucket"""
 
 
 def _common_prefix(a: str, b: str) -> str:
@@ -105,13 +125,16 @@ class Finding:
     transfer_user: str | None
     transfer_session_id: str | None
     transfer_server_id: str | None
-    operation: str
+    operation: str  # the family's name when it is among `operations`, else the first of them
+    operations: list[str]
     iam_actions: list[str]
     bucket: str | None
     keys: list[str]
     key_total: int
     resource_arn: str | None
     count: int
+    session_total: int
+    sessions: list[str]  # Transfer Family session ids, or role session names (a sample)
     first_seen: datetime
     last_seen: datetime
     error_codes: list[str]
@@ -148,6 +171,15 @@ class Finding:
         return "; ".join(parts)
 
     @property
+    def grantable(self) -> bool:
+        """Whether an identity-policy statement can fix it: only IAM identities have one."""
+        return (
+            bool(self.iam_actions)
+            and self.principal_type in ("assumed-role", "iam-user")
+            and not set(self.error_codes) <= CREDENTIAL_FAILURES
+        )
+
+    @property
     def summary(self) -> str:
         if set(self.error_codes) <= CREDENTIAL_FAILURES:
             return (
@@ -156,6 +188,16 @@ class Finding:
             )
         if not self.iam_actions:
             return f"{self.who} was denied {self.operation} on {self.resource_arn}"
+        if self.principal_type == "anonymous":
+            return (
+                f"{self.who} was denied {', '.join(self.iam_actions)} on {self.resource_arn}: "
+                "expected unless the bucket is meant to be public"
+            )
+        if self.principal_type == "aws-service":
+            return (
+                f"{self.who} was denied {', '.join(self.iam_actions)} on {self.resource_arn}: "
+                "check the bucket policy statement for the service, or the role it uses"
+            )
         denies = [layer for layer in self.policy_layers if layer.startswith("explicit deny")]
         if denies:  # an Allow would not help: the Deny must go
             return (
@@ -197,6 +239,16 @@ def _checks(f: Finding, row: dict[str, Any]) -> list[str]:
         checks.append(
             f"identity policy of {kind} {f.principal_name}: allow {actions} on {f.resource_arn}"
         )
+    elif f.principal_type == "anonymous":
+        checks.append(
+            "anonymous requests: expected unless the bucket is meant to be public; if it is, a "
+            'bucket policy statement with Principal "*" (and Block Public Access allowing it)'
+        )
+    elif f.principal_type == "aws-service":
+        checks.append(
+            f"the service's access: a bucket policy statement for the {f.principal_name} service "
+            "principal, or the IAM role the service uses (no identity policy applies)"
+        )
     checks.append(
         f"bucket policy of {f.bucket}: an explicit Deny, or no Allow for a principal "
         "from another account"
@@ -232,40 +284,67 @@ def _checks(f: Finding, row: dict[str, Any]) -> list[str]:
     return checks
 
 
+def _resource(row: dict[str, Any], object_level: bool) -> str:
+    """The ARN the finding covers: the bucket, its one key, or the keys' common prefix (for a
+    Transfer Family user cut back to a folder: usually the user's home directory)."""
+    arn = f"arn:{_partition(row['principal_arn'])}:s3:::{row['bucket']}"
+    if not object_level:
+        return arn
+    if row["key_total"] == 1:
+        return f"{arn}/{row['key_max']}"
+    prefix = _common_prefix(row["key_min"] or "", row["key_max"] or "")
+    if row["transfer_user"]:
+        prefix = prefix[: prefix.rfind("/") + 1]
+    return f"{arn}/{prefix}*"
+
+
+def _operation(operations: list[str], family: str) -> str:
+    return family if family in operations else operations[0]
+
+
+def _actions(operations: list[str], object_level: bool, versioned: bool) -> list[str]:
+    """The actions the family's operations need, in order, each once."""
+    needed = (iam_actions(op, object_level=object_level, versioned=versioned) for op in operations)
+    return list(dict.fromkeys(a for actions in needed for a in actions))
+
+
 def _finding(
     row: dict[str, Any], transfer: list[str] | None = None, trail: list[str] | None = None
 ) -> Finding:
-    operation, bucket = row["operation"], row["bucket"]
-    sample = sorted(k for k in (row["key_sample"] or []) if k is not None)
-    object_level = is_object_operation(operation, row["key_max"])
-    actions = iam_actions(operation, object_level=object_level, versioned=row["versioned"])
-    arn = f"arn:{_partition(row['requester'])}:s3:::{bucket}"
-    if object_level and row["key_total"] == 1:
-        arn += f"/{row['key_max']}"
-    elif object_level:
-        arn += f"/{_common_prefix(row['key_min'] or '', row['key_max'] or '')}*"
+    operations = sorted(op for op in row["operations"] if op)
+    operation = _operation(operations, row["operation_family"])
+    object_level = any(is_object_operation(op, row["key_max"]) for op in operations)
+    actions = _actions(operations, object_level, row["versioned"])
+    sessions = sorted(s for s in (row["session_sample"] or []) if s is not None)
     finding = Finding(
-        principal_arn=row["requester"],
+        principal_arn=row["principal_arn"],
         principal_type=row["principal_type"],
         principal_name=row["principal_name"],
         principal_account=row["principal_account"],
         transfer_user=row["transfer_user"],
-        transfer_session_id=row["transfer_session_id"],
+        transfer_session_id=sessions[0] if row["transfer_user"] and len(sessions) == 1 else None,
         transfer_server_id=row["transfer_server_id"],
         operation=operation,
+        operations=operations,
         iam_actions=actions,
-        bucket=bucket,
-        keys=sample[:KEY_LIMIT],
+        bucket=row["bucket"],
+        keys=sorted(k for k in (row["key_sample"] or []) if k is not None)[:KEY_LIMIT],
         key_total=row["key_total"],
-        resource_arn=arn,
+        resource_arn=_resource(row, object_level),
         count=row["count"],
+        session_total=row["session_total"],
+        sessions=sessions[:SESSION_LIMIT],
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         error_codes=sorted(c for c in row["error_codes"] if c),
         policy_statement=None,
     )
-    if actions and not set(finding.error_codes) <= CREDENTIAL_FAILURES:
-        finding.policy_statement = {"Effect": "Allow", "Action": actions, "Resource": [arn]}
+    if finding.grantable:
+        finding.policy_statement = {
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": [finding.resource_arn],
+        }
     finding.transfer_events = transfer or []
     finding.cloudtrail_messages = trail or []
     finding.policy_layers = sorted(
@@ -278,8 +357,10 @@ def _finding(
 
 def _reasoning(f: Finding, row: dict[str, Any], object_level: bool) -> list[str]:
     why = [
-        f"{f.count} request(s) {f.operation} failed with {', '.join(f.error_codes)} "
-        f"between {f.first_seen:%Y-%m-%d %H:%M:%S} and {f.last_seen:%Y-%m-%d %H:%M:%S} UTC."
+        f"{f.count} request(s) {', '.join(f.operations)} failed with "
+        f"{', '.join(f.error_codes)} between {f.first_seen:%Y-%m-%d %H:%M:%S} and "
+        f"{f.last_seen:%Y-%m-%d %H:%M:%S} UTC"
+        + (f", in {f.session_total} sessions." if f.session_total > 1 else ".")
     ]
     if f.iam_actions:
         why.append(
@@ -289,12 +370,17 @@ def _reasoning(f: Finding, row: dict[str, Any], object_level: bool) -> list[str]
     else:
         why.append(f"{f.operation} is not in the operation table; no action is suggested.")
     if object_level and f.key_total > 1:
-        why.append(f"{f.key_total} keys were denied; the resource covers their common prefix.")
+        where = "folder" if f.transfer_user else "prefix"
+        why.append(f"{f.key_total} keys were denied; the resource covers their common {where}.")
     if f.transfer_user:
         why.append(
-            f"The session name {f.transfer_user}.{f.transfer_session_id}@"
-            f"{f.transfer_server_id} is a Transfer Family session of user "
-            f"{f.transfer_user}."
+            f"Session names {f.transfer_user}.SESSION@{f.transfer_server_id} are Transfer "
+            f"Family sessions of user {f.transfer_user}: the role acts for that user."
+        )
+    if not f.grantable and f.principal_type in ("anonymous", "aws-service", "canonical-user"):
+        why.append(
+            f"A {f.principal_type} requester has no identity policy, so no statement is "
+            "suggested: a grant would go in the bucket policy, naming the principal."
         )
     for event in f.transfer_events:
         why.append(f"Transfer Family logged {event} for this session and object.")
@@ -322,10 +408,11 @@ def denied(
     sql = denied_sql(window)
     rows = engine.records(sql)
     codes = string_list(AUTH_FAILURES)
-    transfer = transfer_errors(engine, window, codes, transfer_window or TransferWindow())
-    trail = cloudtrail_messages(engine, window, codes)
+    key = (key_sql("a"), _KEY)
+    transfer = transfer_errors(engine, window, codes, transfer_window or TransferWindow(), key)
+    trail = cloudtrail_messages(engine, window, codes, key)
     findings = []
     for row in rows:
-        key = (row["requester"], row["operation"], row["bucket"])
+        key = tuple(row[k] for k in _KEY)
         findings.append(_finding(row, transfer.get(key), trail.get(key)))
     return Result(findings, sql=sql, columns=COLUMNS)

@@ -1,17 +1,19 @@
 """What the Transfer Family and CloudTrail logs add to the access log's denials.
 
-Both are keyed by (requester, operation, bucket), the grouping of `denied` findings.
+Both are keyed by the grouping of `denied` findings: the caller passes the SELECT list of its
+key over access-log alias `a`, and the names in it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from s3sleuth.engines import Engine
 from s3sleuth.views.joins import TransferWindow, cloudtrail_condition
 from s3sleuth.window import Window
 
-Key = tuple[str | None, str, str | None]
+Key = tuple[object, ...]
 
 # The enhanced AccessDenied messages of 2024 name the policy type (diagnostics.md §2.6).
 _NO_ALLOW = re.compile(r"because no (?P<type>[\w -]+?) policy allows")
@@ -28,12 +30,12 @@ def policy_layer(message: str) -> str | None:
 
 
 def transfer_errors(
-    engine: Engine, window: Window, codes: str, tw: TransferWindow
+    engine: Engine, window: Window, codes: str, tw: TransferWindow, key: tuple[str, Sequence[str]]
 ) -> dict[Key, list[str]]:
     """Per denied group, the Transfer Family errors that join its rows:
     `CLOSE /bucket/test.py "Access denied"`."""
     rows = engine.records(
-        f"""SELECT DISTINCT a.requester, a.operation, a.bucket,
+        f"""SELECT DISTINCT {key[0]},
   coalesce(t.operation, t.activity_type) AS what, t.path, t.message
 FROM access_log a JOIN transfer_events t ON {tw.condition()}
 WHERE a.error_code IN ({codes}) AND {window.where("a")} AND t.message IS NOT NULL
@@ -42,19 +44,21 @@ ORDER BY what, t.path, t.message"""
     out: dict[Key, list[str]] = {}
     for r in rows:
         text = " ".join(p for p in (r["what"], r["path"], f'"{r["message"]}"') if p)
-        out.setdefault((r["requester"], r["operation"], r["bucket"]), []).append(text)
+        out.setdefault(tuple(r[k] for k in key[1]), []).append(text)
     return out
 
 
-def cloudtrail_messages(engine: Engine, window: Window, codes: str) -> dict[Key, list[str]]:
+def cloudtrail_messages(
+    engine: Engine, window: Window, codes: str, key: tuple[str, Sequence[str]]
+) -> dict[Key, list[str]]:
     """Per denied group, the distinct `errorMessage`s of the joined CloudTrail records."""
     rows = engine.records(
-        f"""SELECT DISTINCT a.requester, a.operation, a.bucket, c.error_message
+        f"""SELECT DISTINCT {key[0]}, c.error_message
 FROM access_log a JOIN cloudtrail_events c ON {cloudtrail_condition()}
 WHERE a.error_code IN ({codes}) AND {window.where("a")} AND c.error_message IS NOT NULL
 ORDER BY c.error_message"""
     )
     out: dict[Key, list[str]] = {}
     for r in rows:
-        out.setdefault((r["requester"], r["operation"], r["bucket"]), []).append(r["error_message"])
+        out.setdefault(tuple(r[k] for k in key[1]), []).append(r["error_message"])
     return out

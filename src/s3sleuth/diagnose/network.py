@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from s3sleuth.diagnose.ip_ranges import IpRanges
+from s3sleuth.diagnose.principal import principal_arn_sql, session_sql
 from s3sleuth.diagnose.result import Result, Row, rows
 from s3sleuth.engines import Engine
 from s3sleuth.errors import UsageError
@@ -21,25 +22,40 @@ from s3sleuth.window import Window
 if TYPE_CHECKING:
     import pyarrow as pa
 
-GROUPINGS = {"principal": ("requester", "principal_name", "bucket"), "ip": ("remote_ip",)}
+# Rows are per principal without its session (one row per role, not per instance) and bucket,
+# or per source address.
+GROUPINGS = {"principal": ("principal_arn", "principal_name", "bucket"), "ip": ("remote_ip",)}
+
+
+def _group(by: str) -> tuple[str, str]:
+    """The SELECT list and the GROUP BY list of a grouping, over access-log alias `a`."""
+    exprs = [principal_arn_sql("a") if c == "principal_arn" else f"a.{c}" for c in GROUPINGS[by]]
+    select = ", ".join(
+        e if e == f"a.{c}" else f"{e} AS {c}" for e, c in zip(exprs, GROUPINGS[by], strict=True)
+    )
+    return select, ", ".join(exprs)
 
 
 def network_sql(window: Window, by: str) -> str:
     """The Athena SQL behind the network rows (and `confirmed_sql` behind their CloudTrail
     columns: a separate join, so a store without CloudTrail records never scans for one)."""
-    group = ", ".join(f"a.{column}" for column in GROUPINGS[by])
+    select, group = _group(by)
     extra = (
         "min(network_path) AS network_path, count(DISTINCT requester) AS principals"
         if by == "ip"
-        else "count(DISTINCT remote_ip) AS addresses"
+        else "count(DISTINCT remote_ip) AS addresses, "
+        f"count(DISTINCT {session_sql('a')}) AS session_total"
     )
+    order = ", ".join(GROUPINGS[by])
     return f"""
-SELECT {group}, count(*) AS requests,
+SELECT {select}, count(*) AS requests,
   CAST(sum(CASE WHEN network_path = 'private' THEN 1 ELSE 0 END) AS bigint) AS private_requests,
   CAST(sum(CASE WHEN network_path = 'public' THEN 1 ELSE 0 END) AS bigint) AS public_requests,
   CAST(sum(CASE WHEN network_path IS NULL THEN 1 ELSE 0 END) AS bigint) AS unknown_requests,
   CAST(sum(CASE WHEN endpoint_kind = 'vpc-interface' THEN 1 ELSE 0 END) AS bigint)
     AS interface_endpoint_requests,
+  CAST(sum(CASE WHEN client = 'transfer-family' AND network_path = 'public' THEN 1 ELSE 0 END)
+    AS bigint) AS transfer_family_requests,
   min(CASE WHEN network_path = 'private' THEN time END) AS private_first_seen,
   max(CASE WHEN network_path = 'private' THEN time END) AS private_last_seen,
   min(CASE WHEN network_path = 'public' THEN time END) AS public_first_seen,
@@ -49,14 +65,14 @@ SELECT {group}, count(*) AS requests,
 FROM access_log a
 WHERE {window.where("a")}
 GROUP BY {group}
-ORDER BY public_requests DESC, requests DESC, {group}"""
+ORDER BY public_requests DESC, requests DESC, {order}"""
 
 
 def confirmed_sql(window: Window, by: str) -> str:
     """Athena SQL: per network row, the VPC endpoints CloudTrail names for its requests."""
-    group = ", ".join(f"a.{column}" for column in GROUPINGS[by])
+    select, group = _group(by)
     return f"""
-SELECT {group}, array_agg(DISTINCT c.vpc_endpoint_id) AS vpc_endpoint_ids,
+SELECT {select}, array_agg(DISTINCT c.vpc_endpoint_id) AS vpc_endpoint_ids,
   count(*) AS confirmed_requests
 FROM access_log a JOIN (
   SELECT request_id, min(host_id) AS host_id, min(vpc_endpoint_id) AS vpc_endpoint_id
@@ -96,6 +112,9 @@ def verdict(row: dict[str, Any]) -> str:
         return "no client address: AWS-internal requests"
     if not public:
         return f"all requests came through a VPC endpoint ({how}){interface}"
+    if not private and row.get("transfer_family_requests") == public:
+        # Transfer Family's servers call S3 for their users from AWS's own addresses.
+        return "all requests came from the AWS Transfer Family service (public S3 endpoint)"
     if not private:
         return "all requests came over the internet (public source)"
     text = (
@@ -114,14 +133,14 @@ def _tag_principals(rows: list[Row], ranges: IpRanges, window: Window, engine: E
     """`aws_services`: who owns each principal's public addresses (e.g. EC2: a NAT gateway or
     an instance's public IP, so traffic that could have used a gateway endpoint)."""
     addresses = engine.records(
-        "SELECT DISTINCT requester, bucket, remote_ip FROM access_log "
-        f"WHERE network_path = 'public' AND {window.where()}"
+        f"SELECT DISTINCT {principal_arn_sql()} AS principal_arn, bucket, remote_ip "
+        f"FROM access_log WHERE network_path = 'public' AND {window.where()}"
     )
     owners: dict[tuple[Any, Any], set[str]] = {}
     for a in addresses:
         owner = ranges.owner(a["remote_ip"])
         if owner is not None:
-            owners.setdefault((a["requester"], a["bucket"]), set()).add(
+            owners.setdefault((a["principal_arn"], a["bucket"]), set()).add(
                 f"{owner.service} {owner.region}"
             )
     for row in rows:
@@ -168,8 +187,6 @@ def network(
             owner = ip_ranges.owner(row["remote_ip"]) if row["network_path"] == "public" else None
             row["aws_service"] = owner.service if owner else None
             row["aws_region"] = owner.region if owner else None
-        if by == "principal":
-            row["principal_arn"] = row.pop("requester")
     if by == "principal" and ip_ranges is not None:
         _tag_principals(found, ip_ranges, window, engine)
     shown = f"{sql.strip()};\n\n-- CloudTrail's vpcEndpointId for the same rows\n{confirm.strip()}"
