@@ -156,7 +156,34 @@ def test_requester(requester: str | None, expected: tuple[str | None, ...]) -> N
             None,
         ),
         ("-", "svc:delivery.logs.amazonaws.com", "aws-service", None),
-        ("Mozilla/5.0 (X11; Linux x86_64)", None, "browser", "5.0"),
+        ("Mozilla/5.0 (X11; Linux x86_64)", None, "browser", None),  # not the Mozilla token
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/124.0.0.0 Safari/537.36",
+            None,
+            "browser",
+            "124.0.0.0",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.51",
+            None,
+            "browser",
+            "124.0.2478.51",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+            None,
+            "browser",
+            "125.0",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            "Version/17.4 Safari/605.1.15",
+            None,
+            "browser",
+            "17.4",
+        ),
         ("curl/8.5.0", None, "other", "8.5.0"),
     ],
 )

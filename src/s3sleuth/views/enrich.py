@@ -134,8 +134,13 @@ ENRICHMENTS: tuple[Enrichment, ...] = (
     ),
     Enrichment(
         "client_version",
-        "NULLIF(regexp_extract(user_agent, '^[^/ ]+/([^ ,]+)', 1), '')",
-        "The version of the User-Agent's first product.",
+        # A browser's first product is always `Mozilla/5.0`: its version is the browser's own.
+        """CASE WHEN user_agent LIKE 'Mozilla/%' THEN coalesce(
+          NULLIF(regexp_extract(user_agent, ' Edg/([0-9][0-9.]*)', 1), ''),
+          NULLIF(regexp_extract(user_agent, ' (?:Firefox|Chrome|Version)/([0-9][0-9.]*)', 1), ''))
+        ELSE NULLIF(regexp_extract(user_agent, '^[^/ ]+/([^ ,]+)', 1), '') END""",
+        "The version of the User-Agent's first product (a browser's: Chrome, Firefox, Safari, "
+        "Edge).",
         ("user_agent",),
     ),
     Enrichment(
