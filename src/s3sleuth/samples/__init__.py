@@ -1,4 +1,4 @@
-"""The bundled sample logs: realistic background traffic plus two stories.
+"""The bundled sample logs: everyday traffic (`background`) plus two stories.
 
 - A Transfer Family SFTP user (test1) whose uploads are denied: 403 AccessDenied on
   REST.PUT.OBJECT for the role Transfer-Family-Role.
@@ -20,6 +20,7 @@ from typing import Any
 
 from s3sleuth import synth
 from s3sleuth.parse.render import render_line
+from s3sleuth.samples import background as traffic
 from s3sleuth.samples import events
 
 LOGS = Path(__file__).parent / "logs"
@@ -97,9 +98,7 @@ def _stories(rng: random.Random) -> list[dict[str, Any]]:
     for minute in range(0, HOURS * 60, 2):  # the EC2 instance, before and after the endpoint
         when = START + timedelta(minutes=minute, seconds=30)
         ip = EC2_PRIVATE_IP if when >= ENDPOINT_SWITCH else EC2_PUBLIC_IP
-        records.append(
-            synth.record(rng, when, bucket="prod-data", ip=ip, requester=EC2_ROLE, field_count=27)
-        )
+        records.append(traffic.report_reader(rng, when, EC2_ROLE, ip))
     return records
 
 
@@ -108,17 +107,14 @@ def generate(directory: Path = LOGS, *, background: int = 3000, seed: int = 2024
     rng = random.Random(seed)
     records = _stories(rng)
     step = timedelta(hours=HOURS) / background
-    for i in range(background):
-        records.append(
-            synth.record(
-                rng,
-                START + step * i,
-                bucket=rng.choice(("prod-data", "web-assets")),
-                field_count=rng.choice((26, 27, 27)),
-            )
-        )
+    records += [traffic.request(rng, START + step * i) for i in range(background)]
+    probed = START + timedelta(hours=4, minutes=12)
+    for i, key in enumerate((".env", "backup.sql", "config.json", ".git/config")):
+        records.append(traffic.probe(rng, probed + timedelta(seconds=i), key))
     records.sort(key=lambda r: r["time"])
     directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob(f"{START:%Y-%m-%d}-*"):  # names change with the content
+        stale.unlink()
     written = []
     for hour in range(HOURS):
         lo, hi = START + timedelta(hours=hour), START + timedelta(hours=hour + 1)
