@@ -220,10 +220,13 @@ def ingest(
             catalog=catalog,
         )
         committed: set[str] = set()
+        skipped = result.skipped
         try:
             run([*local, *objects], fetcher, admitted, committed, hash_first=False)
         except LateDuplicate:
-            # Redo what was not committed, hashing first; what was is now skipped.
+            # Redo what was not committed, hashing first; what was is now skipped. The redo
+            # counts the skipped sources again, so the first attempt's count is dropped.
+            result.skipped = skipped
             objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
             run([*local, *objects], fetcher, admitted, committed, hash_first=True)
         catalog.wait()
