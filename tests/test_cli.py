@@ -205,6 +205,15 @@ def test_a_pipe_gets_tab_separated_values_never_folded(store: Path) -> None:
     assert any("arn:aws:s3:::partner-uploads/test.py\t" in line for line in denied)
 
 
+def test_a_table_asked_for_on_a_pipe_keeps_its_natural_width(store: Path) -> None:
+    sql = "SELECT requester, request_id, time FROM access_log WHERE requester LIKE '%test1%'"
+    piped = s3sleuth("query", sql, "--store", str(store), "--format", "table")
+    role = "arn:aws:sts::123456789012:assumed-role/Transfer-Family-Role/"
+    rows = [line for line in piped.stdout.splitlines() if role in line]
+    assert rows and all("@s-aacfeafc8f2840b9a" in line for line in rows)  # never folded
+    assert all("+00:00 │" in line for line in rows)  # nor the timestamps
+
+
 def test_a_terminal_gets_a_table(store: Path) -> None:
     shown = _on_a_terminal("query", TIMES, "--store", str(store))
     plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)  # the header's bold

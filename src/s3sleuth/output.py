@@ -138,10 +138,20 @@ def write_table(rows: Rows, console: Console, title: str | None = None) -> None:
         view.add_column(scrub(name), justify="right" if numeric else "left", overflow="fold")
     for row in rows.data:
         view.add_row(*(cell(v) for v in row))
-    if rows.data and console.is_terminal and _natural_width(view, console) > console.width:
+    natural = _natural_width(view, console) if rows.data else console.width
+    if console.is_terminal and natural > console.width:
         write_records(rows, console)  # folded into narrow columns it would be unreadable
         return
-    console.print(view)
+    if console.is_terminal:
+        console.print(view)
+        return
+    # A pipe or file has no edge: the table keeps its natural width, never folding a value.
+    edge = console.width
+    console.width = max(natural, 1)
+    try:
+        console.print(view)
+    finally:
+        console.width = edge
     if not rows.data:
         console.print("(no rows)", style="dim")
 
