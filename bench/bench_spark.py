@@ -17,12 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import s3sleuth
 from bench_ingest import DATA, generate
-from s3sleuth.diagnose.clients import clients
-from s3sleuth.diagnose.denied import denied
 from s3sleuth.pipeline.local import ingest as duckdb_ingest
-from s3sleuth.spark import SparkEngine, session
 from s3sleuth.spark import ingest as spark_ingest
+from s3sleuth.spark import session
 
 
 def timed(work: Callable[[], Any]) -> tuple[float, Any]:
@@ -55,14 +54,15 @@ def main() -> None:
         s, s_result = timed(lambda src=source, st=s_store: spark_ingest(spark, [str(src)], st))
         assert (d_result.parsed, d_result.rejected) == (s_result.parsed, s_result.rejected)
         rows.append((f"ingest, {label}", d, s))
-    engine = SparkEngine(spark, s_store)
-    for label, work in (("denied", denied), ("clients", clients)):
-        d, expected = timed(lambda w=work: w(d_store))
-        s, got = timed(lambda w=work, e=engine: w(e))
-        if label == "denied":
-            got, expected = [f.to_dict() for f in got], [f.to_dict() for f in expected]
-        same = got == expected
+    duck = s3sleuth.open(d_store)
+    on_spark = s3sleuth.open(s_store, engine="spark", spark=spark)
+    for label in ("denied", "clients"):
+        d, expected = timed(lambda name=label: getattr(duck, name)())
+        s, got = timed(lambda name=label: getattr(on_spark, name)())
+        same = [i.to_dict() for i in got] == [i.to_dict() for i in expected]
         rows.append((f"{label} on 1M rows{'' if same else ' (DIFFERENT RESULTS)'}", d, s))
+    duck.close()
+    on_spark.close()
     print(f"{'step':34} {'duckdb':>9} {'spark':>9} {'spark/duckdb':>13}")
     for label, d, s in rows:
         print(f"{label:34} {d:8.2f}s {s:8.2f}s {s / d:12.2f}x")
