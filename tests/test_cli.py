@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import SAMPLES, s3sleuth
+from tests.conftest import ACCESS_SAMPLES, SAMPLES, s3sleuth
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +301,16 @@ def test_a_damaged_manifest_stops_the_ingest_with_a_clear_error(tmp_path: Path) 
     assert "manifest" in run.stderr and "is damaged" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in (store / "access_log").rglob("*.parquet")) == before
+
+
+def test_an_ingest_that_adds_no_requests_says_why(store: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = s3sleuth("ingest", str(empty), "--store", str(store))
+    assert run.returncode == 0 and run.stdout.startswith("Ingested 0 files")
+    assert "note: no logs found at those sources; the store holds 3," in run.stderr
+    late = s3sleuth("ingest", str(ACCESS_SAMPLES[0]), "--since", "2030-01-01",
+                    "--store", str(tmp_path / "other"))  # fmt: skip
+    assert "note: no new requests in the window; the store holds no requests" in late.stderr
+    again = s3sleuth("ingest", str(ACCESS_SAMPLES[0]), "--store", str(store))
+    assert "note:" not in again.stderr  # already in the store: that summary says so

@@ -273,3 +273,17 @@ def test_listing_across_pages_reads_each_page_once(
     assert [o.key for o in late] == [
         k for k, t in sorted(log_bucket["simple"].items()) if t >= window.start
     ]
+
+
+def test_a_window_with_no_log_objects_says_so(
+    s3: S3Server, log_bucket: dict[str, Any], tmp_path: Path
+) -> None:
+    """`--since 7d` on logs years old: 0 files, and a note that says why and what the store
+    holds, instead of a bare "Ingested 0 files" a script would take for "up to date"."""
+    env = {**os.environ, **CREDENTIALS}
+    run = s3sleuth("ingest", "s3://logs/simple/", "--since", "7d", "--store", str(tmp_path / "s"),
+                   "--endpoint-url", s3.endpoint, env=env)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Ingested 0 files")
+    assert "note: no logs found in the window (log object keys carry delivery times" in run.stderr
+    assert "the store holds no requests" in run.stderr

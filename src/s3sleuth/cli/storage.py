@@ -12,7 +12,7 @@ from rich.console import Console
 
 from s3sleuth.cli.base import _Bar, _ingest_summary, cli, format_option, store_option
 from s3sleuth.diagnose.result import as_rows
-from s3sleuth.errors import UsageError
+from s3sleuth.errors import StoreError, UsageError
 from s3sleuth.output import FORMATS, emit, emit_rows
 
 if TYPE_CHECKING:
@@ -136,6 +136,37 @@ def ingest_command(
     finally:
         bar.close()
     _report(result, fmt)
+    requests = result.parsed - result.transfer_events - result.cloudtrail_events
+    if not (requests or result.skipped or result.failed):
+        _nothing_added(sources, window, result)
+
+
+def _nothing_added(sources: tuple[str, ...], window: Any, result: IngestResult) -> None:
+    """An ingest that added no requests says why, and what the store holds, so "0 files"
+    after a mistyped prefix or a too-narrow window is not taken for "up to date"."""
+    import s3sleuth
+
+    windowed = bool(window.since or window.until)
+    if result.lines and result.outside_window:
+        why = "no new requests in the window"
+    elif result.lines:
+        return  # only Transfer Family or CloudTrail files: nothing to explain
+    else:
+        why = "no logs found " + ("in the window" if windowed else "at those sources")
+    if windowed and any(s.startswith("s3://") for s in sources):
+        why += " (log object keys carry delivery times, widened by --slack hours)"
+    try:
+        with s3sleuth.open(result.store) as opened:
+            total, first, last = opened.time_range()
+    except StoreError:  # nothing was ever written there
+        total, first, last = 0, None, None
+    held = (
+        f"the store holds {total:,} requests from {first:%Y-%m-%d %H:%M} to "
+        f"{last:%Y-%m-%d %H:%M} UTC"
+        if total and first and last
+        else "the store holds no requests"
+    )
+    click.echo(f"note: {why}; {held}", err=True)
 
 
 def _spark_ingest(
