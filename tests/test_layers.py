@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "pipeline": 7,
     "spark": 7,
     "diagnose": 8,
+    "cost": 8,
     "output": 9,
     "reports": 9,
     "session": 10,

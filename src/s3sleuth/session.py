@@ -16,6 +16,7 @@ store), or defines the views in memory (when it may not).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import SparkSession
 
+    from s3sleuth.cost.estimate import CostReport
+    from s3sleuth.cost.prices import Prices
     from s3sleuth.diagnose.denied import Finding
     from s3sleuth.diagnose.network import NetworkReport
     from s3sleuth.diagnose.result import Result, Row
@@ -189,6 +192,41 @@ class Store:
         from s3sleuth.diagnose.clients import clients
 
         return clients(self.engine, _window(since, until, bucket))
+
+    def cost(
+        self,
+        since: Time | None = None,
+        until: Time | None = None,
+        bucket: str | None = None,
+        *,
+        by: str = "bucket",
+        depth: int = 1,
+        prices: str | os.PathLike[str] | Prices | None = None,
+        ip_ranges: str | os.PathLike[str] | None = None,
+        requester_pays: Iterable[str] = (),
+    ) -> CostReport:
+        """What the traffic costs: requests by billing tier and internet egress, in USD,
+        per `by` group (principal, bucket, prefix, operation, client or network)."""
+        from s3sleuth.cost.estimate import cost
+        from s3sleuth.cost.prices import BUILT_IN
+        from s3sleuth.cost.prices import Prices as PriceTable
+        from s3sleuth.diagnose.ip_ranges import IpRanges
+
+        if isinstance(prices, PriceTable):
+            table = prices
+        else:
+            table = PriceTable.load(prices) if prices is not None else BUILT_IN
+        ranges = IpRanges.load(Path(ip_ranges)) if ip_ranges is not None else None
+        window = _window(since, until, bucket)
+        return cost(
+            self.engine,
+            window,
+            by=by,
+            depth=depth,
+            prices=table,
+            ip_ranges=ranges,
+            requester_pays=requester_pays,
+        )
 
     def explain(
         self,

@@ -145,6 +145,8 @@ COMMANDS = {
     "demo": "diagnoses",
     "summary": "reports",
     "report": "reports",
+    "cost": "cost",
+    "usage": "cost",
     "athena": "athena",
 }
 

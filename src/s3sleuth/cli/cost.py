@@ -1,0 +1,79 @@
+"""`cost` and `usage`: what the traffic costs, and who uses which data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from s3sleuth.cli.base import cli
+from s3sleuth.cli.diagnoses import Ask, diagnosis
+from s3sleuth.cost.estimate import BY
+
+
+@cli.command(
+    "cost",
+    epilog="""\b
+Examples:
+  s3sleuth cost --since 30d --by principal
+  s3sleuth cost --by prefix --depth 2 --bucket prod-data --format csv > cost.csv""",
+)
+@click.option(
+    "--by",
+    type=click.Choice(BY),
+    default="bucket",
+    show_default=True,
+    help="What each row is: a principal, bucket, key prefix, operation, client or network path.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --by prefix: how many folders of the key make the prefix.",
+)
+@click.option(
+    "--prices",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON price table replacing the built-in one (S3 Standard, us-east-1): date, "
+    "region, tier1_per_1000, tier2_per_1000, internet_egress_per_gb.",
+)
+@click.option(
+    "--ip-ranges",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="AWS's ip-ranges.json: bytes to AWS's own public addresses are not internet egress.",
+)
+@click.option(
+    "--requester-pays",
+    multiple=True,
+    metavar="BUCKET",
+    help="A Requester Pays bucket: its requests are the requester's cost (repeatable).",
+)
+@diagnosis
+def cost_command(
+    ask: Ask,
+    by: str,
+    depth: int,
+    prices: Path | None,
+    ip_ranges: Path | None,
+    requester_pays: tuple[str, ...],
+) -> None:
+    """What the traffic costs, estimated from the log alone.
+
+    Each request is classed as AWS bills it (tier 1: PUT, COPY, POST, LIST; tier 2: GET, HEAD
+    and the rest; free: DELETE and the rows S3 writes itself; unbilled: 5xx and the error codes
+    AWS does not bill) and priced with a dated table; bytes sent to public addresses that are
+    not CloudFront are internet egress. Rows are sorted by estimated USD. The price table and
+    every assumption are printed on stderr.
+    """
+    report = ask.store.cost(
+        **ask.window,
+        by=by,
+        depth=depth,
+        prices=prices,
+        ip_ranges=ip_ranges,
+        requester_pays=requester_pays,
+    )
+    ask.show(report)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)

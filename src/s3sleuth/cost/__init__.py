@@ -1,0 +1,1 @@
+"""What the traffic costs (`cost`) and who uses which data (`usage`), from the log alone."""
