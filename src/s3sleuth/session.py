@@ -228,6 +228,24 @@ class Store:
             requester_pays=requester_pays,
         )
 
+    def usage(
+        self,
+        since: Time | None = None,
+        until: Time | None = None,
+        bucket: str | None = None,
+        *,
+        by: str = "prefix",
+        depth: int = 1,
+        inventory: Iterable[str | os.PathLike[str]] = (),
+    ) -> Result[Row]:
+        """Who reads which data: downloads per key, prefix, principal or client; with S3
+        Inventory reports, the objects never read in the window too."""
+        from s3sleuth.cost.usage import usage
+
+        window = _window(since, until, bucket)
+        reports = [Path(p) for p in inventory]
+        return usage(self.engine, window, by=by, depth=depth, inventory=reports)
+
     def explain(
         self,
         request_id: str | None = None,

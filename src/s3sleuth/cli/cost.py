@@ -9,6 +9,7 @@ import click
 from s3sleuth.cli.base import cli
 from s3sleuth.cli.diagnoses import Ask, diagnosis
 from s3sleuth.cost.estimate import BY
+from s3sleuth.cost.usage import BY as USAGE_BY
 
 
 @cli.command(
@@ -77,3 +78,44 @@ def cost_command(
     ask.show(report)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
+
+
+@cli.command(
+    "usage",
+    epilog="""\b
+Examples:
+  s3sleuth usage --by prefix --depth 2 --since 30d
+  s3sleuth usage --by key --inventory inventory/manifest.json --format csv > cold.csv""",
+)
+@click.option(
+    "--by",
+    type=click.Choice(USAGE_BY),
+    default="prefix",
+    show_default=True,
+    help="What each row is: a key, a key prefix, a principal or a client.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --by prefix: how many folders of the key make the prefix.",
+)
+@click.option(
+    "--inventory",
+    "inventory",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An S3 Inventory report (manifest.json, or CSV or Parquet data files; repeatable): "
+    "adds the objects never read in the window.",
+)
+@diagnosis
+def usage_command(ask: Ask, by: str, depth: int, inventory: tuple[Path, ...]) -> None:
+    """Who reads which data: downloads per key, prefix, principal or client.
+
+    A download is a GET of an object answered 200 or 206. Each row has the downloads,
+    distinct principals and source addresses, bytes sent, and first and last access. With
+    --inventory, the objects the report lists that nobody read in the window are added
+    (last_access empty), with their size and storage class.
+    """
+    ask.show(ask.store.usage(**ask.window, by=by, depth=depth, inventory=inventory))

@@ -8,8 +8,8 @@ GB (the first 10 TB tier; the first 100 GB a month are free per account, not app
 from __future__ import annotations
 
 import json
-import os
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
