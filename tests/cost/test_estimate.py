@@ -197,3 +197,14 @@ def test_a_bad_price_file_is_a_one_line_error(
     done = run("cost", "--store", str(store), "--prices", str(bad))
     assert done.returncode == 2 and message in done.stderr
     assert "--prices" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_two_groupings_at_once_split_the_same_totals(store: Path) -> None:
+    pairs = cost(store, by="principal,bucket")
+    assert {(r["principal_name"], r["bucket"]) for r in pairs} == {
+        ("alice", "b"),
+        ("AmazonS3", "b"),
+    }
+    assert sum(r["usd_total"] for r in pairs) == pytest.approx(
+        sum(r["usd_total"] for r in cost(store))
+    )

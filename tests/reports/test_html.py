@@ -42,6 +42,14 @@ def test_log_markup_is_text_in_the_html(report: Path) -> None:
     assert "connect-src 'none'" in text and "http://" not in text.split("<script>", 1)[0]
 
 
+def test_cost_and_usage_sections_with_their_sql(report: Path) -> None:
+    text = report.read_text()
+    costs = text.split("<h2>What it costs (an estimate)</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "prices of 2026-06-04" in costs and costs.count("<summary>SQL") == 2
+    usage = text.split("<h2>Who reads which data</h2>", 1)[1]
+    assert "top prefixes by downloads" in usage and "<summary>SQL" in usage
+
+
 def test_every_chart_and_table_shows_its_sql(report: Path) -> None:
     text = report.read_text()
     charts = text.count('class="chart"') + text.count("class='chart'")

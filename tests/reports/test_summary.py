@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
@@ -171,3 +172,23 @@ def test_a_reader_that_goes_away_is_not_an_error(report_store: Path) -> None:
     stderr = process.stderr.read()
     process.stderr.close()
     assert process.wait() in (0, 141) and b"error" not in stderr, stderr
+
+
+def test_cost_and_usage_sections_agree_with_their_commands(report_store: Path) -> None:
+    import s3sleuth
+
+    s = summary(engine(report_store))
+    by_principal, by_bucket = s.costs
+    with s3sleuth.open(report_store) as opened:
+        buckets = {r["bucket"]: r["usd_total"] for r in opened.cost(by="bucket")}
+        date = opened.cost().prices.date
+        prefixes = opened.usage(by="prefix").to_dicts()
+    assert by_bucket.title == f"estimated cost: top buckets (USD, prices of {date})"
+    assert {r["value"]: r["usd_total"] for r in by_bucket.rows} == buckets
+    total = sum(buckets.values())
+    assert sum(r["usd_total"] for r in by_principal.rows) == pytest.approx(total, abs=1e-5)
+    assert "anonymous" in {r["value"] for r in by_principal.rows}  # the samples' public bucket
+    assert s.usage is not None and s.usage.rows == prefixes[:10]
+    assert "tier1" in by_bucket.sql and "REST.GET.OBJECT" in s.usage.sql
+    titles = [x["title"] for x in s.to_dict()["sections"]]
+    assert titles[-3:] == [by_principal.title, by_bucket.title, "top prefixes by downloads"]

@@ -33,8 +33,11 @@ def prefix_sql(depth: int) -> str:
 
 
 def grouping(by: str, depth: int = 1) -> dict[str, str]:
-    """The output columns of a grouping and their Athena SQL."""
-    if by not in BY:
+    """The output columns of a grouping and their Athena SQL. `by` may join several with
+    commas (`principal,bucket`: a row per principal and bucket)."""
+    parts = by.split(",")
+    unknown = [part for part in parts if part not in BY]
+    if unknown or not by:
         raise UsageError(
             f"cannot group by {by!r}", hint="{by} takes " + ", ".join(BY), params=("by",)
         )
@@ -42,14 +45,15 @@ def grouping(by: str, depth: int = 1) -> dict[str, str]:
         raise UsageError(
             "{depth} must be 1 or more", hint="a prefix of N folders", params=("depth",)
         )
-    return {
+    columns = {
         "principal": {"principal_arn": principal_arn_sql(), "principal_name": "principal_name"},
         "bucket": {"bucket": "bucket"},
         "prefix": {"bucket": "bucket", "prefix": prefix_sql(depth)},
         "operation": {"operation": "operation"},
         "client": {"client": "client"},
         "network": {"network_path": "network_path"},
-    }[by]
+    }
+    return {name: sql for part in parts for name, sql in columns[part].items()}
 
 
 def _payer(requester_pays: Iterable[str]) -> str:
@@ -140,7 +144,8 @@ class CostReport(Result[Row]):
 COLUMNS = ("requests", "requests_tier1", "requests_tier2", "bytes_out_internet", "usd_total")
 
 
-def _price(row: Row, prices: Prices) -> None:
+def price(row: dict[str, Any], prices: Prices) -> None:
+    """Add the dollar columns to a row of request counts and bytes."""
     row["usd_requests"] = round(
         row["requests_tier1"] / 1000 * prices.tier1_per_1000
         + row["requests_tier2"] / 1000 * prices.tier2_per_1000,
@@ -186,7 +191,7 @@ def cost(
     for row in found:
         bytes_out = row.pop("bytes_out")
         row["bytes_out_free"] = bytes_out - row["bytes_out_internet"]
-        _price(row, prices)
+        price(row, prices)
         out.append(_ordered(row, keys))
     out.sort(key=lambda r: (-r["usd_total"], -r["requests"], [str(r[k]) for k in keys]))
     shown_keys = tuple(k for k in keys if k not in ("principal_arn", "payer"))

@@ -20,7 +20,7 @@ from typing import Any
 
 from s3sleuth.errors import MissingExtraError, UsageError
 from s3sleuth.output import scrub
-from s3sleuth.reports.summary import Section, Summary
+from s3sleuth.reports.summary import COST_COLUMNS, Section, Summary
 from s3sleuth.values import jsonable
 
 CSP = (
@@ -153,6 +153,13 @@ def _findings(s: Summary) -> str:
     return "".join(out)
 
 
+def _usage(s: Summary) -> str:
+    if s.usage is None:
+        return ""
+    columns = ["bucket", "prefix", "downloads", "principals", "addresses", "bytes_sent"]
+    return f"<h3>{_h(s.usage.title)}</h3>" + _table(s.usage.rows, columns) + _sql(s.usage)
+
+
 def render_html(s: Summary) -> str:
     t = s.totals.rows[0] if s.totals.rows else {}
     data = {
@@ -192,6 +199,17 @@ def render_html(s: Summary) -> str:
 {_table(network_rows, ["principal_name", "bucket", "requests", "public_requests", "verdict"])}
 {_sql(Section("network", s.network_sql, []))}
 <h2>Top N</h2>{tops}
+<h2>What it costs (an estimate)</h2>
+<p>Requests by billing tier and internet egress, priced as S3 Standard; the assumptions are
+those of <code>s3sleuth cost</code>, which prints them.</p>
+{
+        "".join(
+            f"<h3>{_h(x.title)}</h3>" + _table(x.rows, ["value", *COST_COLUMNS]) + _sql(x)
+            for x in s.costs
+        )
+    }
+<h2>Who reads which data</h2>
+{_usage(s)}
 <script type="application/json" id="report-data">{_json_for_script(data)}</script>
 <script>{SCRIPT}</script>
 </body></html>

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from s3sleuth.cost.estimate import cost, price
+from s3sleuth.cost.usage import usage
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import Finding, denied
 from s3sleuth.diagnose.network import network
@@ -54,6 +56,8 @@ class Summary:
     network_rows: list[Row] = field(default_factory=list)
     network_sql: str = ""
     client_rows: Result[Row] = field(default_factory=lambda: Result([]))
+    costs: list[Section] = field(default_factory=list)  # by principal, by bucket
+    usage: Section | None = None  # downloads per top-level prefix
 
     @property
     def findings_sql(self) -> str:
@@ -62,6 +66,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """Every section in its JSON form, keyed by name."""
         sections = [self.totals, self.series, self.latency, self.network, *self.tops]
+        sections += [*self.costs, *([self.usage] if self.usage else [])]
         out: dict[str, Any] = {
             "window": jsonable(
                 {
@@ -230,4 +235,33 @@ FROM access_log WHERE {where} GROUP BY 1 ORDER BY 2 DESC""",
     out.network_rows = [r for r in report if r["public_requests"]]
     out.network_sql = report.sql
     out.client_rows = clients(engine, window)
+    out.costs = _costs(engine, window)
+    used = usage(engine, window, by="prefix")
+    out.usage = Section("top prefixes by downloads", used.sql.strip(), used.to_dicts()[:TOP])
+    return out
+
+
+COST_COLUMNS = ("requests", "bytes_out_internet", "usd_requests", "usd_transfer", "usd_total")
+_SUMMED = ("requests", "requests_tier1", "requests_tier2", "bytes_out_internet")
+
+
+def _costs(engine: Engine, window: Window) -> list[Section]:
+    """The estimated cost per principal and per bucket, from one scan by both: counts are
+    summed, then priced (so each row is what `cost --by` that grouping gives)."""
+    report = cost(engine, window, by="principal,bucket")
+    out = []
+    for by, title in (("principal_name", "principals"), ("bucket", "buckets")):
+        totals: dict[Any, dict[str, Any]] = {}
+        for row in report:
+            # The principals as `top principals` names them: anonymous ones have no name.
+            value = row[by] if by == "bucket" else (row[by] or row["principal_arn"] or "anonymous")
+            into = totals.setdefault(value, {"value": value, **dict.fromkeys(_SUMMED, 0)})
+            for column in _SUMMED:
+                into[column] += row[column]
+        for r in totals.values():
+            price(r, report.prices)
+        rows = sorted(totals.values(), key=lambda r: (-r["usd_total"], str(r["value"])))[:TOP]
+        shown = [{k: r[k] for k in ("value", *COST_COLUMNS)} for r in rows]
+        title = f"estimated cost: top {title} (USD, prices of {report.prices.date})"
+        out.append(Section(title, report.sql, shown))
     return out

@@ -50,7 +50,10 @@ def _table(section: Section, columns: list[str], title: str | None = None) -> Ta
     table = Table(title=title or section.title, title_justify="left", expand=False)
     for column in columns:
         table.add_column(
-            column, justify="left" if column in ("value", "measure", "network_path") else "right"
+            column,
+            justify="left"
+            if column in ("value", "measure", "network_path", "bucket", "prefix")
+            else "right",
         )
     for row in section.rows:
         table.add_row(*(_cell(row[c]) for c in columns))
@@ -84,10 +87,15 @@ def render(s: Summary, console: Console) -> None:
     console.print(_table(s.network, ["network_path", "requests"]))
     for section in s.tops:
         console.print(_table(section, ["value", "requests", "bytes_sent", "errors"]))
+    for section in s.costs:
+        console.print(_table(section, ["value", "requests", "bytes_out_internet", "usd_total"]))
+    if s.usage is not None:
+        columns = ["bucket", "prefix", "downloads", "principals", "bytes_sent"]
+        console.print(_table(s.usage, columns))
     console.print(Text("Headline findings", style="bold"))
     lines = [f"denied: {scrub(f.summary)} ({f.count} requests)" for f in s.findings[:5]]
     lines += [
-        f"network: {scrub(r['principal_name'] or r['principal_arn'] or '?')} on "
+        f"network: {scrub(r['principal_name'] or r['principal_arn'] or 'anonymous')} on "
         f"{scrub(r['bucket'] or '')}: {scrub(r['verdict'])}"
         for r in s.network_rows[:5]
     ]
