@@ -10,6 +10,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -43,7 +44,8 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.6g}"
+        text = f"{value:.6g}"  # six significant digits, in plain digits on a terminal
+        return format(Decimal(text), "f") if "e" in text and value == value else text
     return scrub(str(jsonable(value)))
 
 

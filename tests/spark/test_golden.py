@@ -42,3 +42,13 @@ def test_network_and_clients_golden_on_spark(spark: SparkSession, stores: dict[s
         assert store.network().to_dicts() == golden("network.json")
         assert store.network(by="ip").to_dicts() == golden("network_by_ip.json")
         assert store.clients().to_dicts() == golden("clients.json")
+
+
+def test_cost_and_usage_on_spark_equal_duckdb(spark: SparkSession, stores: dict[str, Path]) -> None:
+    on_spark = s3sleuth.open(stores["network"], engine="spark", spark=spark)
+    on_duckdb = s3sleuth.open(stores["network"])
+    with on_spark, on_duckdb:
+        for by in ("principal", "prefix", "network"):
+            assert on_spark.cost(by=by).to_dicts() == on_duckdb.cost(by=by).to_dicts(), by
+        expected = on_duckdb.usage(by="key").to_dicts()
+        assert expected and on_spark.usage(by="key").to_dicts() == expected

@@ -20,7 +20,9 @@ from typing import Any
 
 from s3sleuth.errors import MissingExtraError, UsageError
 from s3sleuth.output import scrub
-from s3sleuth.reports.summary import COST_COLUMNS, Section, Summary
+from s3sleuth.reports.summary import Section, Summary
+from s3sleuth.reports.terminal import decimal
+from s3sleuth.reports.tops import COST_COLUMNS, USAGE_COLUMNS
 from s3sleuth.values import jsonable
 
 CSP = (
@@ -115,7 +117,8 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
         for c in columns:
             value = row.get(c)
             if isinstance(value, int | float) and not isinstance(value, bool):
-                cells.append(f'<td class="n" data-v="{value}">{value:,}</td>')
+                shown = decimal(value) if isinstance(value, float) else f"{value:,}"
+                cells.append(f'<td class="n" data-v="{value}">{shown}</td>')
             else:
                 text = ", ".join(map(str, value)) if isinstance(value, list) else value
                 cells.append(f"<td>{_h('' if text is None else str(text))}</td>")
@@ -156,7 +159,7 @@ def _findings(s: Summary) -> str:
 def _usage(s: Summary) -> str:
     if s.usage is None:
         return ""
-    columns = ["bucket", "prefix", "downloads", "principals", "addresses", "bytes_sent"]
+    columns = list(USAGE_COLUMNS)
     return f"<h3>{_h(s.usage.title)}</h3>" + _table(s.usage.rows, columns) + _sql(s.usage)
 
 

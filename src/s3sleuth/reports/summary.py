@@ -11,29 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from s3sleuth.cost.estimate import cost, price
-from s3sleuth.cost.usage import usage
+from s3sleuth.cost.prices import BUILT_IN, Prices
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import Finding, denied
 from s3sleuth.diagnose.network import network
 from s3sleuth.diagnose.result import Result, Row
 from s3sleuth.engines import Engine
+from s3sleuth.reports.tops import tops
 from s3sleuth.values import jsonable
 from s3sleuth.window import Window
-
-TOP = 10
-# (title, SQL expression of the grouped value)
-DIMENSIONS: dict[str, str] = {
-    "buckets": "bucket",
-    # The first path segment with its `/`; NULL for a key without one (skipped)
-    "key prefixes": "CASE WHEN strpos(key, '/') > 0 THEN substr(key, 1, strpos(key, '/')) END",
-    "operations": "operation",
-    "principals": "coalesce(principal_name, requester, 'anonymous')",
-    "clients": "client",
-    "source IPs": "remote_ip",
-    "user agents": "user_agent",
-    "error codes": "error_code",
-}
 
 
 @dataclass
@@ -105,51 +91,6 @@ def _step(lo: datetime | None, hi: datetime | None) -> str:
     return "hour" if span <= timedelta(days=14) else "day"
 
 
-def top_sql(expr: str, where: str) -> str:
-    """Athena SQL of one top-N section, on its own (as the report shows it)."""
-    return f"""SELECT {expr} AS value, count(*) AS requests,
-  CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
-  CAST(count_if(http_status >= 400) AS bigint) AS errors
-FROM access_log WHERE {where} AND ({expr}) IS NOT NULL
-GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}"""
-
-
-def tops_sql(where: str) -> str:
-    """Athena SQL of every top-N section in one scan: one grouping set per dimension, then
-    each set's first TOP rows in the order `top_sql` gives them."""
-    dims = list(DIMENSIONS.values())
-    values = ",\n    ".join(f"{expr} AS d{i}" for i, expr in enumerate(dims))
-    which = " ".join(f"WHEN grouping(d{i}) = 0 THEN {i}" for i in range(len(dims)))
-    value = " ".join(f"WHEN grouping(d{i}) = 0 THEN d{i}" for i in range(len(dims)))
-    sets = ", ".join(f"(d{i})" for i in range(len(dims)))
-    return f"""SELECT dimension, value, requests, bytes_sent, errors FROM (
-  SELECT dimension, value, requests, bytes_sent, errors,
-    row_number() OVER (PARTITION BY dimension ORDER BY requests DESC, value) AS place
-  FROM (
-    SELECT CASE {which} END AS dimension, CASE {value} END AS value,
-      count(*) AS requests, CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
-      CAST(count_if(http_status >= 400) AS bigint) AS errors
-    FROM (SELECT bytes_sent, http_status,
-    {values}
-    FROM access_log WHERE {where}) AS dims
-    GROUP BY GROUPING SETS ({sets})
-  ) AS grouped
-  WHERE value IS NOT NULL
-) AS ranked
-WHERE place <= {TOP}
-ORDER BY dimension, place"""
-
-
-def _tops(engine: Engine, where: str) -> list[Section]:
-    rows = engine.records(tops_sql(where))
-    out = []
-    for index, (title, expr) in enumerate(DIMENSIONS.items()):
-        mine = [{k: r[k] for k in COLUMNS} for r in rows if r["dimension"] == index]
-        out.append(Section(f"top {title}", top_sql(expr, where).strip(), mine))
-    return out
-
-
-COLUMNS = ("value", "requests", "bytes_sent", "errors")
 MEASURES = {"total time": "total_time_ms", "turn-around time": "turn_around_time_ms"}
 
 
@@ -193,7 +134,7 @@ def _latency(engine: Engine, where: str) -> Section:
     return Section("latency (ms)", sql, rows)
 
 
-def summary(engine: Engine, window: Window | None = None) -> Summary:
+def summary(engine: Engine, window: Window | None = None, prices: Prices = BUILT_IN) -> Summary:
     """Everything `s3sleuth summary` and the HTML report show, in ten scans of the window."""
     window = window or Window()
     where = window.where()
@@ -229,39 +170,15 @@ GROUP BY 1 ORDER BY 1""",
 FROM access_log WHERE {where} GROUP BY 1 ORDER BY 2 DESC""",
         engine,
     )
-    out = Summary(window, totals, series, step, latency, net, _tops(engine, where))
+    found = tops(engine, where, prices)
+    out = Summary(
+        window, totals, series, step, latency, net, [Section(*t) for t in found.by_requests]
+    )
     out.findings = denied(engine, window)
     report = network(engine, window)
     out.network_rows = [r for r in report if r["public_requests"]]
     out.network_sql = report.sql
     out.client_rows = clients(engine, window)
-    out.costs = _costs(engine, window)
-    used = usage(engine, window, by="prefix")
-    out.usage = Section("top prefixes by downloads", used.sql.strip(), used.to_dicts()[:TOP])
-    return out
-
-
-COST_COLUMNS = ("requests", "bytes_out_internet", "usd_requests", "usd_transfer", "usd_total")
-_SUMMED = ("requests", "requests_tier1", "requests_tier2", "bytes_out_internet")
-
-
-def _costs(engine: Engine, window: Window) -> list[Section]:
-    """The estimated cost per principal and per bucket, from one scan by both: counts are
-    summed, then priced (so each row is what `cost --by` that grouping gives)."""
-    report = cost(engine, window, by="principal,bucket")
-    out = []
-    for by, title in (("principal_name", "principals"), ("bucket", "buckets")):
-        totals: dict[Any, dict[str, Any]] = {}
-        for row in report:
-            # The principals as `top principals` names them: anonymous ones have no name.
-            value = row[by] if by == "bucket" else (row[by] or row["principal_arn"] or "anonymous")
-            into = totals.setdefault(value, {"value": value, **dict.fromkeys(_SUMMED, 0)})
-            for column in _SUMMED:
-                into[column] += row[column]
-        for r in totals.values():
-            price(r, report.prices)
-        rows = sorted(totals.values(), key=lambda r: (-r["usd_total"], str(r["value"])))[:TOP]
-        shown = [{k: r[k] for k in ("value", *COST_COLUMNS)} for r in rows]
-        title = f"estimated cost: top {title} (USD, prices of {report.prices.date})"
-        out.append(Section(title, report.sql, shown))
+    out.costs = [Section(*t) for t in found.by_cost]
+    out.usage = Section(*found.by_downloads)
     return out

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from s3sleuth.output import scrub
 from s3sleuth.reports.summary import Section, Summary
+from s3sleuth.reports.tops import USAGE_COLUMNS
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -40,9 +41,16 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
+def decimal(value: float) -> str:
+    """A float in plain digits, never scientific notation: 0.000052, 12.33, 0."""
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if isinstance(value, float):
+        return decimal(value)
     return scrub("" if value is None else str(value))
 
 
@@ -90,8 +98,7 @@ def render(s: Summary, console: Console) -> None:
     for section in s.costs:
         console.print(_table(section, ["value", "requests", "bytes_out_internet", "usd_total"]))
     if s.usage is not None:
-        columns = ["bucket", "prefix", "downloads", "principals", "bytes_sent"]
-        console.print(_table(s.usage, columns))
+        console.print(_table(s.usage, list(USAGE_COLUMNS)))
     console.print(Text("Headline findings", style="bold"))
     lines = [f"denied: {scrub(f.summary)} ({f.count} requests)" for f in s.findings[:5]]
     lines += [
