@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from s3sleuth.diagnose.ip_ranges import IpRanges
-from s3sleuth.diagnose.principal import principal_arn_sql, session_sql
+from s3sleuth.diagnose.principal import principal_arn_sql
 from s3sleuth.diagnose.result import Result, Row, rows
 from s3sleuth.engines import Engine
 from s3sleuth.errors import UsageError
@@ -36,19 +36,7 @@ def _group(by: str) -> tuple[str, str]:
     return select, ", ".join(exprs)
 
 
-def network_sql(window: Window, by: str) -> str:
-    """The Athena SQL behind the network rows (and `confirmed_sql` behind their CloudTrail
-    columns: a separate join, so a store without CloudTrail records never scans for one)."""
-    select, group = _group(by)
-    extra = (
-        "min(network_path) AS network_path, count(DISTINCT requester) AS principals"
-        if by == "ip"
-        else "count(DISTINCT remote_ip) AS addresses, "
-        f"count(DISTINCT {session_sql('a')}) AS session_total"
-    )
-    order = ", ".join(GROUPINGS[by])
-    return f"""
-SELECT {select}, count(*) AS requests,
+_MEASURES = """count(*) AS requests,
   CAST(sum(CASE WHEN network_path = 'private' THEN 1 ELSE 0 END) AS bigint) AS private_requests,
   CAST(sum(CASE WHEN network_path = 'public' THEN 1 ELSE 0 END) AS bigint) AS public_requests,
   CAST(sum(CASE WHEN network_path IS NULL THEN 1 ELSE 0 END) AS bigint) AS unknown_requests,
@@ -60,12 +48,49 @@ SELECT {select}, count(*) AS requests,
   max(CASE WHEN network_path = 'private' THEN time END) AS private_last_seen,
   min(CASE WHEN network_path = 'public' THEN time END) AS public_first_seen,
   max(CASE WHEN network_path = 'public' THEN time END) AS public_last_seen,
-  array_agg(DISTINCT endpoint_kind) AS endpoint_kinds,
-  {extra}
+  array_agg(DISTINCT endpoint_kind) AS endpoint_kinds"""
+_NAMES = (
+    "requests, private_requests, public_requests, unknown_requests, "
+    "interface_endpoint_requests, transfer_family_requests, private_first_seen, "
+    "private_last_seen, public_first_seen, public_last_seen, endpoint_kinds"
+)
+
+
+def network_sql(window: Window, by: str) -> str:
+    """The Athena SQL behind the network rows (and `confirmed_sql` behind their CloudTrail
+    columns: a separate join, so a store without CloudTrail records never scans for one).
+
+    Per principal, rows are grouped on the stored principal columns, and a role's ARN is
+    built once per group: building it per row doubled the query's time on 4M rows."""
+    if by == "ip":
+        return f"""
+SELECT a.remote_ip, {_MEASURES},
+  min(network_path) AS network_path, count(DISTINCT requester) AS principals
 FROM access_log a
 WHERE {window.where("a")}
-GROUP BY {group}
-ORDER BY public_requests DESC, requests DESC, {order}"""
+GROUP BY a.remote_ip
+ORDER BY public_requests DESC, requests DESC, remote_ip"""
+    role = (
+        "concat('arn:', split_part(any_requester, ':', 2), ':iam::', principal_account, "
+        "':role/', principal_name)"
+    )
+    return f"""
+SELECT CASE WHEN principal_type = 'assumed-role' THEN {role} ELSE other_requester END
+    AS principal_arn,
+  principal_name, bucket, {_NAMES}, addresses, session_total
+FROM (
+  SELECT a.principal_type, a.principal_account, a.principal_name, a.bucket,
+    CASE WHEN a.principal_type = 'assumed-role' THEN NULL ELSE a.requester END
+      AS other_requester,
+    min(a.requester) AS any_requester,
+    {_MEASURES},
+    count(DISTINCT remote_ip) AS addresses, count(DISTINCT session_name) AS session_total
+  FROM access_log a
+  WHERE {window.where("a")}
+  GROUP BY a.principal_type, a.principal_account, a.principal_name, a.bucket,
+    CASE WHEN a.principal_type = 'assumed-role' THEN NULL ELSE a.requester END
+) AS grouped
+ORDER BY public_requests DESC, requests DESC, principal_arn, principal_name, bucket"""
 
 
 def confirmed_sql(window: Window, by: str) -> str:

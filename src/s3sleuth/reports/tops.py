@@ -4,8 +4,8 @@ One GROUPING SETS query groups the window by every dimension at once and counts,
 requests, bytes and errors, what `cost` and `usage` need: requests by billing tier, internet
 bytes and downloads. Each dimension's rows are then ranked three ways: by requests (the
 top-N tables), by estimated USD (the cost tables for principals and buckets) and by downloads
-(the most read prefixes). Adding the cost and usage columns to the scan costs nothing
-measurable (0.35 s either way on 4M rows); a scan of their own each cost 1.1 s.
+(the most read prefixes). On 4M rows the scan takes 0.61 s with the cost and usage columns
+and 0.37 s without; a scan of their own took 1.1 s more.
 
 Every section keeps a standalone Athena SQL that reproduces it (`top_sql`, `cost_top_sql`,
 `downloads_top_sql`), shown under it in the report.
@@ -45,16 +45,22 @@ READ = "key prefixes"
 _MEASURES = """count(*) AS requests,
   CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes_sent,
   CAST(count_if(http_status >= 400) AS bigint) AS errors,
-  CAST(sum(CASE WHEN tier = 'tier1' THEN 1 ELSE 0 END) AS bigint) AS requests_tier1,
-  CAST(sum(CASE WHEN tier = 'tier2' THEN 1 ELSE 0 END) AS bigint) AS requests_tier2,
-  CAST(sum(CASE WHEN internet AND tier <> 'unbilled' THEN coalesce(bytes_sent, 0) ELSE 0 END)
-    AS bigint) AS bytes_out_internet,
-  CAST(sum(CASE WHEN download THEN 1 ELSE 0 END) AS bigint) AS downloads,
-  CAST(sum(CASE WHEN download THEN coalesce(bytes_sent, 0) ELSE 0 END) AS bigint)
-    AS download_bytes"""
+  CAST(sum(tier1) AS bigint) AS requests_tier1,
+  CAST(sum(tier2) AS bigint) AS requests_tier2,
+  CAST(sum(internet_bytes) AS bigint) AS bytes_out_internet,
+  CAST(sum(download) AS bigint) AS downloads,
+  CAST(sum(download_bytes) AS bigint) AS download_bytes"""
 _CLASSES = f"""{tier_sql()} AS tier,
     {internet_sql()} AS internet,
-    {READS} AS download"""
+    {READS} AS reads"""
+# Each row's billing class as numbers, summed by every grouping set: summing integers is
+# cheaper than testing strings once per set (0.61 s against 0.71 s on 4M rows).
+_FLAGS = """CASE WHEN tier = 'tier1' THEN 1 ELSE 0 END AS tier1,
+    CASE WHEN tier = 'tier2' THEN 1 ELSE 0 END AS tier2,
+    CASE WHEN internet AND tier <> 'unbilled' THEN coalesce(bytes_sent, 0) ELSE 0 END
+      AS internet_bytes,
+    CASE WHEN reads THEN 1 ELSE 0 END AS download,
+    CASE WHEN reads THEN coalesce(bytes_sent, 0) ELSE 0 END AS download_bytes"""
 
 
 def _usd(p: Prices) -> str:
@@ -80,7 +86,8 @@ SELECT value, requests, requests_tier1, requests_tier2, bytes_out_internet,
   {_usd(prices)} AS usd_total
 FROM (
   SELECT {expr} AS value, {_MEASURES}
-  FROM (SELECT *, {_CLASSES} FROM access_log WHERE {where}) AS classed
+  FROM (SELECT *, {_FLAGS} FROM (
+    SELECT *, {_CLASSES} FROM access_log WHERE {where}) AS classed) AS flagged
   GROUP BY 1
 ) AS grouped
 WHERE value IS NOT NULL
@@ -112,9 +119,9 @@ def tops_sql(where: str, prices: Prices) -> str:
   FROM (
     SELECT CASE {which} END AS dimension, CASE {value} END AS value,
       {_MEASURES}
-    FROM (SELECT bytes_sent, http_status, {_CLASSES},
+    FROM (SELECT *, {_FLAGS} FROM (SELECT bytes_sent, http_status, {_CLASSES},
     {values}
-    FROM access_log WHERE {where}) AS dims
+    FROM access_log WHERE {where}) AS classed) AS dims
     GROUP BY GROUPING SETS ({sets})
   ) AS grouped
   WHERE value IS NOT NULL
