@@ -15,8 +15,8 @@ import pytest
 
 import s3sleuth
 from s3sleuth import synth
-from s3sleuth.cost.billing import tier_sql
 from s3sleuth.parse.render import render_line
+from s3sleuth.views.billing import tier_sql
 from tests.conftest import s3sleuth as run
 
 GIB = 2**30

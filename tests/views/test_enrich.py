@@ -9,16 +9,18 @@ import pytest
 
 from s3sleuth.views.enrich import ENRICHMENTS, enrichment_sql
 
-COLUMNS = ("requester", "remote_ip", "user_agent", "host_header", "request_uri")
+COLUMNS = ("requester", "remote_ip", "user_agent", "host_header", "request_uri", "operation",
+           "error_code")  # fmt: skip
 
 
-def enrich(**values: str | None) -> dict[str, Any]:
+def enrich(**values: Any) -> dict[str, Any]:
     con = duckdb.connect()
     row = {c: values.get(c) for c in COLUMNS}
     con.execute(
         "CREATE TABLE access_log AS SELECT "
-        + ", ".join(f"CAST(? AS VARCHAR) AS {c}" for c in COLUMNS),
-        list(row.values()),
+        + ", ".join(f"CAST(? AS VARCHAR) AS {c}" for c in COLUMNS)
+        + ", CAST(? AS INTEGER) AS http_status",
+        [*row.values(), values.get("http_status")],
     )
     cursor = con.execute(f"SELECT {enrichment_sql('duckdb')} FROM access_log")
     names = [d[0] for d in cursor.description]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from s3sleuth.cost.billing import ASSUMPTIONS, internet_sql, tier_sql
 from s3sleuth.cost.prices import BUILT_IN, Prices
 from s3sleuth.diagnose.ip_ranges import IpRanges
 from s3sleuth.diagnose.principal import principal_arn_sql
@@ -20,6 +19,7 @@ from s3sleuth.diagnose.result import Result, Row, rows
 from s3sleuth.engines import Engine
 from s3sleuth.errors import UsageError
 from s3sleuth.sql.literal import string_list
+from s3sleuth.views.billing import ASSUMPTIONS, internet_sql
 from s3sleuth.window import Window
 
 BY = ("principal", "bucket", "prefix", "operation", "client", "network")
@@ -70,7 +70,7 @@ def _classed(window: Window, keys: dict[str, str], requester_pays: Iterable[str]
     return f"""WITH classed AS (
   SELECT {select},
     {_payer(requester_pays)} AS payer,
-    {tier_sql()} AS tier,
+    billing_tier AS tier,
     coalesce(bytes_sent, 0) AS bytes, remote_ip,
     {internet_sql()} AS internet
   FROM access_log

@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from s3sleuth.cost.billing import internet_sql, tier_sql
 from s3sleuth.cost.estimate import GIB, price
 from s3sleuth.cost.prices import Prices
 from s3sleuth.cost.usage import READS
 from s3sleuth.engines import Engine
+from s3sleuth.views.billing import internet_sql
 
 TOP = 10
 # (title, SQL expression of the grouped value)
@@ -50,7 +50,7 @@ _MEASURES = """count(*) AS requests,
   CAST(sum(internet_bytes) AS bigint) AS bytes_out_internet,
   CAST(sum(download) AS bigint) AS downloads,
   CAST(sum(download_bytes) AS bigint) AS download_bytes"""
-_CLASSES = f"""{tier_sql()} AS tier,
+_CLASSES = f"""billing_tier AS tier,
     {internet_sql()} AS internet,
     {READS} AS reads"""
 # Each row's billing class as numbers, summed by every grouping set: summing integers is

@@ -17,6 +17,8 @@ import hashlib
 from dataclasses import dataclass
 from functools import cache
 
+from s3sleuth.views.billing import tier_sql
+
 
 @dataclass(frozen=True)
 class Enrichment:
@@ -166,6 +168,13 @@ ENRICHMENTS: tuple[Enrichment, ...] = (
         ELSE 'custom' END""",
         "vpc-interface, s3, website, accesspoint or custom, from the Host Header.",
         ("host_header",),
+    ),
+    Enrichment(
+        "billing_tier",
+        tier_sql(),
+        "How AWS bills the request: tier1 (PUT, COPY, POST, LIST), tier2 (GET, HEAD, the "
+        "rest), free (DELETE, rows S3 writes itself) or unbilled (5xx, unbilled error codes).",
+        ("operation", "http_status", "error_code", "requester"),
     ),
     Enrichment(
         "request_method",

@@ -67,7 +67,8 @@ ASSUMPTIONS = (
 
 
 def tier_sql() -> str:
-    """Athena SQL: the billing class of an `access_log` row (one of `TIERS`)."""
+    """Athena SQL: the billing class of an `access_log` row (one of `TIERS`). Stored as the
+    `billing_tier` column when rows are written (`views.enrich`)."""
     return f"""CASE
     WHEN http_status >= 500 OR error_code IN ({string_list(UNBILLED_ERRORS)})
       OR (error_code = 'AccessDenied' AND requester IS NULL) THEN 'unbilled'
