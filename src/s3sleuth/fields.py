@@ -33,6 +33,9 @@ class Field:
     quoted: bool = False  # written between double quotes on the wire
     dash_is_zero: bool = False  # "-" means 0 rather than "unknown" (Bytes Sent)
     athena_type: Literal["STRING", "BIGINT"] = "STRING"
+    # What the field can hold (a regular expression over the whole token; `-` always fits):
+    # a line whose fields do not fit is read another way, or rejected, never shifted.
+    vocabulary: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -173,6 +176,7 @@ FIELDS: tuple[Field, ...] = (
         "sigv",
         "str",
         "SigV2 or SigV4; NULL when unauthenticated.",
+        vocabulary=r"SigV[24]",
     ),
     Field(
         21,
@@ -181,6 +185,7 @@ FIELDS: tuple[Field, ...] = (
         "ciphersuite",
         "str",
         "TLS cipher suite; NULL for plain HTTP.",
+        vocabulary=r"[A-Z0-9]+(?:[-_][A-Z0-9]+)+",
     ),
     Field(
         22,
@@ -189,8 +194,17 @@ FIELDS: tuple[Field, ...] = (
         "authtype",
         "str",
         "AuthHeader or QueryString (presigned URL).",
+        vocabulary=r"AuthHeader|QueryString",
     ),
-    Field(23, "host_header", "Host Header", "endpoint", "str", "Endpoint used to reach S3."),
+    Field(
+        23,
+        "host_header",
+        "Host Header",
+        "endpoint",
+        "str",
+        "Endpoint used to reach S3.",
+        vocabulary=r"[A-Za-z0-9._~-]+(?::[0-9]+)?|\[[0-9A-Fa-f:.]+\](?::[0-9]+)?",
+    ),
     Field(
         24,
         "tls_version",
@@ -198,6 +212,7 @@ FIELDS: tuple[Field, ...] = (
         "tlsversion",
         "str",
         "TLSv1.1, TLSv1.2 or TLSv1.3 (AWS also writes TLSV1.2).",
+        vocabulary=r"TLS[vV]1(?:\.[0-9])?|TLS [0-9]+(?:\.[0-9]+)?",
     ),
     Field(
         25,
@@ -206,6 +221,7 @@ FIELDS: tuple[Field, ...] = (
         "accesspointarn",
         "str",
         "ARN of the access point used, if any.",
+        vocabulary=r"arn:[a-z-]+:s3[a-z-]*:[a-z0-9-]*:[0-9]{12}:accesspoint/[!#-~]+",
     ),
     Field(
         26,
@@ -214,6 +230,7 @@ FIELDS: tuple[Field, ...] = (
         "aclrequired",
         "str",
         "Yes when an ACL was needed to authorize the request.",
+        vocabulary=r"Yes",
     ),
     Field(
         27,
@@ -222,6 +239,7 @@ FIELDS: tuple[Field, ...] = (
         "sourceregion",
         "str",
         "AWS Region the request came from.",
+        vocabulary=r"[a-z]{2}(?:-[a-z]+)+-[0-9]+",
     ),
 )
 

@@ -72,10 +72,9 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         "field_count": field_count,
         "extra_fields": "x-future" if field_count == 28 else None,
     }
-    for field in FIELDS[17:]:  # the fields after User-Agent
-        values[field.name] = draw(maybe)
-    if values["tls_version"] == "TLS":
-        values["tls_version"] = "TLSv1.2"
+    for field in FIELDS[17:]:  # the fields after User-Agent, each within what it can hold
+        fits = st.from_regex(field.vocabulary, fullmatch=True) if field.vocabulary else token
+        values[field.name] = draw(st.one_of(st.none(), fits.filter(lambda s: s != "-")))
     return values
 
 

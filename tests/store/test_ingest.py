@@ -132,8 +132,9 @@ def test_every_line_is_accounted_for_with_source_and_line_number(
         good[1],
         b"",
         b'x y [01/Feb/2024:00:00:00 +0000] "open',
-        good[2] + b"\xff\xfe",
+        good[2].replace(b' HTTP/1.1"', b' HTTP/1.1\xff\xfe"', 1),  # inside the request line
     ]
+    assert b"\xff" in lines[5]
     path = tmp_path / "mixed.log"
     path.write_bytes(b"\n".join(lines) + b"\n")
     result = ingest([str(path)], store)

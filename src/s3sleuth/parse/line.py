@@ -40,6 +40,13 @@ _VERSION_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _MAX_REQUESTER_TOKENS = 12
 _INT_LIMITS = {"int": 2**31 - 1, "bigint": 2**63 - 1}
 _TLS_INDEX = BY_NAME["tls_version"].position - 18  # position within the tail tokens
+_HOST_ID = BY_NAME["host_id"].position - 1  # index in the line's tokens
+# The fields after Host Id that say what they can hold, by token index.
+_VOCABULARY = tuple(
+    (f.position - 1, f, re.compile(f.vocabulary)) for f in FIELDS if f.vocabulary is not None
+)
+# A Host Id split by spaces is rejoined from at most this many extra tokens.
+_MAX_HOST_ID_JOINS = 3
 
 
 class LineRejected(ValueError):
@@ -181,6 +188,36 @@ def _scan_tail(cur: _Cursor) -> list[str]:
     return tokens
 
 
+def _misfit(tokens: list[str]) -> str | None:
+    """The first field after the User-Agent whose token it cannot hold, as a reason."""
+    for index, field, vocabulary in _VOCABULARY:
+        if index < len(tokens) and tokens[index] != "-" and not vocabulary.fullmatch(tokens[index]):
+            return f"{field.aws_name} {tokens[index][:40]!r}"
+    return None
+
+
+def fit_tail(tokens: list[str]) -> list[str]:
+    """The tokens with every field after the User-Agent holding what it can hold.
+
+    A Host Id with a space in it (seen in real 2019 logs) splits into two tokens and would
+    shift the six fields after it; when rejoining it is the only reading that fits, the line
+    is read that way. A line with no fitting reading, or more than one, is rejected."""
+    misfit = _misfit(tokens)
+    if misfit is None:
+        return tokens
+    readings = []
+    for joins in range(1, _MAX_HOST_ID_JOINS + 1):
+        if _HOST_ID + joins >= len(tokens) - 1:
+            break
+        joined = " ".join(tokens[_HOST_ID : _HOST_ID + joins + 1])
+        reading = [*tokens[:_HOST_ID], joined, *tokens[_HOST_ID + joins + 1 :]]
+        if _misfit(reading) is None:
+            readings.append(reading)
+    if len(readings) == 1:
+        return readings[0]
+    raise LineRejected(f"the fields after the User-Agent do not fit their formats: {misfit}")
+
+
 def tokenize(text: str) -> tuple[list[str], bool]:
     """Split a line into its wire tokens (quoted ones keep their quotes).
 
@@ -254,6 +291,7 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     if not text.strip(" "):
         raise LineRejected("the line is empty")
     tokens, ambiguous = tokenize(text)
+    tokens = fit_tail(tokens)
     if len(tokens) < MIN_FIELDS:
         raise LineRejected(f"the line has {len(tokens)} fields; at least {MIN_FIELDS} expected")
     record: dict[str, Any] = {

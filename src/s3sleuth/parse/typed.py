@@ -8,6 +8,7 @@ exact split. Rows that fail go to the reference parser.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ _BARE_OPS = pa.array(sorted(BARE_DASH_OPERATIONS), pa.binary())
 _SINGLE_OPS = pa.array(sorted(SINGLE_ENCODED_OPERATIONS), pa.binary())
 _TLS = BY_NAME["tls_version"].position
 _NULL_TYPES = {"int": pa.int32(), "bigint": pa.int64(), "str": pa.string()}
+_VOCABULARY = {f.name: re.compile(f.vocabulary.encode()) for f in FIELDS if f.vocabulary}
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,10 @@ def _checked(
             # S3 writes `-` bare for bare-dash operations and `"-"` for all others.
             dash = tokens.dash()
             ok &= np.where(quoted, ~(dash & bare), dash & bare) | ~present
+        elif field.name in _VOCABULARY:
+            # A token its field cannot hold means the split is wrong (a Host Id with a
+            # space shifts the fields after it): the reference parser reads the line.
+            ok &= _fits(tokens, _VOCABULARY[field.name]) | ~present
     tls = fields[_TLS - 1]
     if tls is not None:
         # "TLS 1.3" (Storj) is one field written as two tokens; the reference parser joins them.
@@ -152,6 +158,17 @@ def _checked(
     out["operation"] = _string(operation, ~fields[6].dash())
     ok &= key_ok
     return out
+
+
+def _fits(tokens: Tokens, vocabulary: re.Pattern[bytes]) -> col.Bools:
+    """Which tokens are `-` or in the vocabulary: each distinct token tested once."""
+    encoded = pc.dictionary_encode(tokens.binary())
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    words = encoded.dictionary.to_pylist()
+    fits = np.array([w == b"-" or vocabulary.fullmatch(w) is not None for w in words], bool)
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    return fits[index] if len(fits) else np.ones(len(index), bool)
 
 
 def _string(array: pa.Array, valid: col.Bools) -> pa.Array:
