@@ -118,10 +118,15 @@ class Store:
 
     # -- asking -----------------------------------------------------------------------------
 
-    def query(self, sql: str, dialect: str = "athena") -> pa.Table:
-        """Run SQL (Athena's dialect by default) against the store; the result as Arrow."""
+    def query(self, sql: str, dialect: str = "athena", *, unsafe: bool = False) -> pa.Table:
+        """Run SQL (Athena's dialect by default) against the store; the result as Arrow.
+
+        Read-only unless `unsafe`: SELECT, DESCRIBE, SHOW, SUMMARIZE and EXPLAIN on the
+        store's tables, never a file, an extension or the environment (`sql.guard`)."""
         from s3sleuth.engines.duckdb import DuckDBEngine
 
+        if not unsafe:
+            _read_only(sql, dialect)
         engine = self.engine
         if isinstance(engine, DuckDBEngine):
             return engine.run(sql, dialect)
@@ -131,17 +136,19 @@ class Store:
             raise QueryError(f"the {engine.name} engine takes Athena SQL", dialect=dialect)
         return engine.run(sql)
 
-    def rows(self, sql: str, dialect: str = "athena") -> Rows:
+    def rows(self, sql: str, dialect: str = "athena", *, unsafe: bool = False) -> Rows:
         """The result of `query` as Python rows, what the command line prints: on the store's
         own engine without Arrow, so a short query does not pay for importing it."""
         from s3sleuth.engines.duckdb import DuckDBEngine
 
         engine = self.engine
         if isinstance(engine, DuckDBEngine):
+            if not unsafe:
+                _read_only(sql, dialect)
             return engine.fetch(sql, dialect)
         from s3sleuth.output import arrow_rows
 
-        return arrow_rows(self.query(sql, dialect))
+        return arrow_rows(self.query(sql, dialect, unsafe=unsafe))
 
     def time_range(
         self, since: Time | None = None, until: Time | None = None, bucket: str | None = None
@@ -332,6 +339,13 @@ def open(
 
         return Store(root, SparkEngine(spark or session(), root))
     return Store(root, None)
+
+
+def _read_only(sql: str, dialect: str) -> None:
+    from s3sleuth.sql.guard import check_all
+    from s3sleuth.sql.translate import translate
+
+    check_all(translate(sql, target="duckdb", source=dialect))
 
 
 def query(

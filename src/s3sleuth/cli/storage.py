@@ -251,6 +251,12 @@ Examples:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE instead of stdout (required for parquet).",
 )
+@click.option(
+    "--unsafe",
+    is_flag=True,
+    help="Run any DuckDB statement: writes, ATTACH, INSTALL/LOAD and reading files "
+    "(by default a query only reads the store's tables).",
+)
 def query_command(
     sql: str | None,
     sql_file: TextIO | None,
@@ -258,6 +264,7 @@ def query_command(
     dialect: str,
     fmt: str,
     output: Path | None,
+    unsafe: bool,
 ) -> None:
     """Run SQL against the store.
 
@@ -265,7 +272,8 @@ def query_command(
     cloudtrail_events (and *_stored with every copy), transfer_matches, cloudtrail_matches,
     and s3_access_logs_db.mybucket_logs (the AWS-documented Athena table), so queries from
     AWS docs run unchanged. SQL may start with a -- comment; use - or -f FILE to read it
-    from stdin or a file.
+    from stdin or a file. Read-only: SELECT, DESCRIBE, SHOW, SUMMARIZE and EXPLAIN on those
+    tables; --unsafe runs anything DuckDB can.
     """
     import s3sleuth
     from s3sleuth.lean import without_pandas
@@ -274,9 +282,10 @@ def query_command(
     text = _sql_text(sql, sql_file)
     with s3sleuth.open(store) as session:
         if fmt == "parquet":
-            emit(session.query(text, dialect), fmt, output, console=Console())
+            emit(session.query(text, dialect, unsafe=unsafe), fmt, output, console=Console())
         else:  # printed from Python rows: a short query does not import Arrow
-            emit_rows(session.rows(text, dialect), fmt, output, console=Console())
+            rows = session.rows(text, dialect, unsafe=unsafe)
+            emit_rows(rows, fmt, output, console=Console())
 
 
 def _sql_text(sql: str | None, sql_file: TextIO | None) -> str:
