@@ -106,15 +106,43 @@ def test_gzip_directory_and_glob_sources_give_the_same_rows(store: Path, tmp_pat
     assert names == {str(logs / "first.gz"), str(logs / "second")}
 
 
-def test_a_corrupt_gzip_file_is_a_clear_error_and_commits_nothing(
+def test_a_corrupt_gzip_file_is_reported_and_the_good_files_are_stored(
     store: Path, tmp_path: Path
 ) -> None:
     good = ACCESS_SAMPLES[0].read_bytes()
     whole = gzip.compress(good)
-    (tmp_path / "cut.gz").write_bytes(whole[: len(whole) // 2])  # truncated mid-stream
-    with pytest.raises(SourceError, match=r"cut.gz is not a readable gzip file"):
-        ingest([str(tmp_path / "cut.gz")], store)
-    assert count(store) == 0
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a-cut.gz").write_bytes(whole[: len(whole) // 2])  # truncated mid-stream
+    (logs / "b-good.gz").write_bytes(whole)
+    shutil.copy(ACCESS_SAMPLES[1], logs / "c-plain")
+    result = ingest([str(logs)], store)
+    assert result.files == 2 and count(store) == good.count(b"\n") + len(
+        ACCESS_SAMPLES[1].read_bytes().splitlines()
+    )
+    (failure,) = result.failed
+    assert failure["source"] == str(logs / "a-cut.gz")
+    assert "a-cut.gz: not a readable gzip file" in failure["error"]
+    (reject,) = query("SELECT source_file, source_line, reason FROM rejects", store).to_pylist()
+    assert reject["source_file"] == str(logs / "a-cut.gz") and reject["source_line"] >= 1
+    assert reject["reason"].startswith("not a readable gzip file")
+    again = ingest([str(logs)], store)  # the damaged file is not in the manifest: tried again
+    assert (again.files, again.skipped, len(again.failed)) == (0, 2, 1)
+
+
+def test_cli_reports_a_damaged_file_on_stderr_and_exits_1(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "cut.gz").write_bytes(gzip.compress(ACCESS_SAMPLES[0].read_bytes())[:200])
+    shutil.copy(ACCESS_SAMPLES[1], logs / "good")
+    done = subprocess.run(
+        [sys.executable, "-m", "s3sleuth", "ingest", str(logs), "--store", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert done.stdout.startswith("Ingested 1 file:")
+    assert "cut.gz: not a readable gzip file" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_missing_source_is_a_clear_error(store: Path) -> None:
@@ -251,13 +279,13 @@ def test_arbitrary_bytes_never_crash_ingest(tmp_path: Path, data: list[bytes]) -
             assert (rows, rejects) == (result.parsed, result.rejected)
 
 
-def test_a_gzip_header_alone_is_a_clear_error(store: Path, tmp_path: Path) -> None:
+def test_a_gzip_header_alone_is_reported_like_any_damaged_file(store: Path, tmp_path: Path) -> None:
     """Found by the fuzz test: the kind detection met the broken gzip first, with another
     message than the parser's."""
     path = tmp_path / "broken.log.gz"
     path.write_bytes(b"\x1f\x8b")
-    with pytest.raises(SourceError, match="is not a readable gzip file"):
-        ingest([str(path)], store)
+    (failure,) = ingest([str(path)], store).failed
+    assert "broken.log.gz: not a readable gzip file" in failure["error"]
 
 
 def test_a_file_name_that_is_not_utf8_is_stored_escaped(tmp_path: Path) -> None:

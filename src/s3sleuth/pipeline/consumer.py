@@ -86,9 +86,11 @@ class Consumer:
         return rows.filter(pa.array(mask))
 
     def commit(self, barrier: Commit) -> None:
-        if not barrier.sources:
+        if not barrier.sources and not barrier.failed:
             return
         writer = self._writer()
+        for name, line, reason in barrier.failed:
+            writer.add_reject(name, line, reason, b"")
         confirmed = [  # before anything is counted: LateDuplicate leaves the result as it was
             (source, self._confirmed(source.name, admission))
             for source, admission in barrier.sources

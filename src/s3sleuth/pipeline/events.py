@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from s3sleuth.errors import UsageError
+from s3sleuth.errors import SourceError, UsageError
 from s3sleuth.events.cloudtrail import parse_cloudtrail
 from s3sleuth.events.detect import HEAD_BYTES, KINDS, detect
 from s3sleuth.events.tables import EVENT_TABLES, TIME_COLUMN
@@ -49,8 +49,14 @@ def check_kind(kind: str) -> None:
 
 
 def kind_of(source: LocalSource, forced: str) -> str:
-    """The kind of log in `source`: `forced` unless it is `auto`."""
-    return forced if forced != "auto" else detect(_read(source, HEAD_BYTES))
+    """The kind of log in `source`: `forced` unless it is `auto`. A file whose start cannot
+    be read is an access log here: the ingest reports it as damaged and goes on."""
+    if forced != "auto":
+        return forced
+    try:
+        return detect(_read(source, HEAD_BYTES))
+    except SourceError:
+        return "access"
 
 
 def _write(batch: StagedBatch, table: str, rows: list[dict[str, Any]], number: int) -> None:

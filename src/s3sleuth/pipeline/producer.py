@@ -32,6 +32,8 @@ class Commit:
     """A barrier: every source before it is complete; commit them."""
 
     sources: list[tuple[Source, Admission]] = field(default_factory=list)
+    # Sources that could not be read through: (name, line, reason), stored as rejects.
+    failed: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Segment]:
@@ -184,6 +186,16 @@ class Producer:
                 if isinstance(source, LocalSource)
                 else self.admitted.get(source.name)
             )
+            damage = source.damage() if admission and isinstance(source, LocalSource) else None
+            if damage is not None:  # the rest of the run goes on without it
+                line, reason = damage
+                self.result.failed.append(
+                    {"source": source.name, "error": f"{source.name}: {reason}"}
+                )
+                done.failed.append((source.name, line, reason))
+                if self.progress is not None:
+                    self.progress(source.size, sources=1)
+                continue
             pieces = None if admission is None else self._pieces(source, len(names))
             if admission is None or pieces is None:
                 self.result.skipped += admission is None and source.name not in self.already

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,21 @@ class LocalSource:
         return SourceError(
             f"{self.name} is not {what} ({err})", hint="check or re-download it", source=self.name
         )
+
+    def damage(self) -> tuple[int, str] | None:
+        """For a compressed file, None when it reads through to its end; else the line it
+        breaks in and why (a truncated or corrupt gzip). Read once before any of it is
+        parsed, so a damaged file adds nothing while the files around it are stored."""
+        if not self.compressed:
+            return None
+        lines = 0
+        try:
+            with self.open() as stream:
+                while chunk := stream.read(_HASH_BLOCK):
+                    lines += chunk.count(b"\n")
+        except (EOFError, OSError, zlib.error) as err:
+            return lines + 1, f"not a readable gzip file ({err})"
+        return None
 
     def content_hash(self) -> str:
         """sha256 of the bytes as stored: the identity that makes re-ingest a no-op."""
