@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from s3sleuth.engines import ENGINES, Engine
-from s3sleuth.errors import StoreError, UsageError
+from s3sleuth.errors import DamagedStoreError, S3SleuthError, StoreError, UsageError
 from s3sleuth.store.store import StoreDir, default_root
 from s3sleuth.views.joins import TransferWindow
 from s3sleuth.window import Window
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from s3sleuth.engines.athena import AthenaOptions
     from s3sleuth.pipeline.result import IngestResult
     from s3sleuth.reports.summary import Summary
+    from s3sleuth.store.verify import Problem
     from s3sleuth.values import Rows
 
 Time = str | datetime  # an ISO time, an age such as "7d", or a datetime
@@ -110,6 +111,66 @@ class Store:
 
         self._reset()
         return ingest(list(sources), self.root, **options)
+
+    # -- checking ---------------------------------------------------------------------------
+
+    def damage(self) -> list[Problem]:
+        """Data files the manifest records that are missing or changed size: a quick check,
+        cheap enough before every query (`verify` checks everything)."""
+        from s3sleuth.store.verify import quick
+
+        if self.root is None:
+            return []
+        store = StoreDir(self.root)
+        try:
+            return quick(store)
+        finally:
+            store.close()
+
+    def verify(self, *, checksums: bool = True) -> list[Problem]:
+        """Every check: the manifest's integrity, each recorded data file's presence, size,
+        row count and checksum, data files the manifest does not know, and that every view
+        opens. An empty list: the store is sound."""
+        from s3sleuth.store.verify import Problem, check
+        from s3sleuth.views.catalog import views
+
+        if self.root is None:
+            raise UsageError("this session reads an Athena table; it has no store to verify")
+        store = StoreDir(self.root)
+        try:
+            problems = check(store, checksums=checksums)
+        finally:
+            store.close()
+        if not any(p.kind == "manifest" for p in problems):
+            for name in ("rejects", *(view.qualified for view in views())):
+                try:
+                    self.engine.records(f"SELECT count(*) AS n FROM {name}")
+                except S3SleuthError as err:
+                    problems.append(Problem("view", name, f"does not open: {err}"))
+        return problems
+
+    def repair(self) -> list[str]:
+        """Forget what the store lost (the batches whose files are missing or damaged), so
+        the next ingest of the same sources restores it; the sources forgotten."""
+        from s3sleuth.store.verify import check, repair
+
+        if self.root is None:
+            raise UsageError("this session reads an Athena table; it has no store to repair")
+        self._reset()
+        store = StoreDir(self.root)
+        try:
+            with store.lock():
+                problems = check(store)
+                if any(p.kind == "manifest" for p in problems):
+                    raise DamagedStoreError(
+                        f"the store's manifest is damaged: {problems[0].detail}",
+                        hint="restore manifest.sqlite from a backup, or ingest into a new store",
+                        path=str(self.root / "manifest.sqlite"),
+                    )
+                forgotten = repair(store, problems)
+        finally:
+            store.close()
+        return forgotten
 
     def _reset(self) -> None:
         if self._engine is not None and self._engine.name == "duckdb":

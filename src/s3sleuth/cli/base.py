@@ -138,6 +138,8 @@ def _errors(debug: bool) -> Iterator[None]:
 COMMANDS = {
     "ingest": "storage",
     "query": "storage",
+    "verify": "storage",
+    "repair": "storage",
     "denied": "diagnoses",
     "network": "diagnoses",
     "clients": "diagnoses",

@@ -137,7 +137,21 @@ def open_session(store: Path | None, engine: str, sources: tuple[str, ...], **at
     session = s3sleuth.open(store, engine=engine, athena=options, create=bool(sources))
     if sources:
         click.echo(_ingest_summary(session.ingest(*sources)), err=True)
+    warn_if_damaged(session)
     return session
+
+
+def warn_if_damaged(session: Store) -> None:
+    """Say on stderr when data files the manifest records are gone or changed: the answers
+    would silently miss their rows."""
+    damage = session.damage()
+    if damage:
+        click.echo(
+            f"warning: the store is damaged: {len(damage)} data file(s) missing or changed "
+            f"({damage[0]}); answers may miss rows. Run `s3sleuth verify`, then `s3sleuth "
+            "repair` and ingest the sources again",
+            err=True,
+        )
 
 
 def diagnosis(func: Callable[..., None]) -> Callable[..., None]:

@@ -280,7 +280,10 @@ def query_command(
 
     without_pandas()
     text = _sql_text(sql, sql_file)
+    from s3sleuth.cli.diagnoses import warn_if_damaged
+
     with s3sleuth.open(store) as session:
+        warn_if_damaged(session)
         if fmt == "parquet":
             emit(session.query(text, dialect, unsafe=unsafe), fmt, output, console=Console())
         else:  # printed from Python rows: a short query does not import Arrow
@@ -300,3 +303,60 @@ def _sql_text(sql: str | None, sql_file: TextIO | None) -> str:
         return sql_file.read()
     assert sql is not None
     return sys.stdin.read() if sql == "-" else sql
+
+
+@cli.command(
+    "verify",
+    epilog="""\b
+Examples:
+  s3sleuth verify
+  s3sleuth verify --quick --format json""",
+)
+@store_option
+@click.option("--quick", is_flag=True, help="Sizes only: no checksums or row counts read.")
+@format_option(("table", "json", "csv"))
+def verify_command(store: Path | None, quick: bool, fmt: str) -> None:
+    """Check that the store holds what its manifest says.
+
+    Checks the manifest's integrity, every committed data file's presence, size, row count
+    and SHA-256, data files the manifest does not know, and that every view opens. Exits 0
+    when the store is sound, 1 with the list of problems.
+    """
+    import s3sleuth
+
+    with s3sleuth.open(store) as session:
+        problems = session.verify(checksums=not quick)
+    if not problems:
+        click.echo("the store is sound", err=True)
+        return
+    emit_rows(as_rows([p.to_dict() for p in problems]), fmt, console=Console())
+    click.echo(f"{len(problems)} problem(s); `s3sleuth repair` forgets what was lost", err=True)
+    sys.exit(1)
+
+
+@cli.command(
+    "repair",
+    epilog="""\b
+Examples:
+  s3sleuth repair && s3sleuth ingest s3://my-log-bucket/logs/""",
+)
+@store_option
+def repair_command(store: Path | None) -> None:
+    """Forget what the store lost, so the next ingest restores it.
+
+    The batches whose data files are missing or damaged are forgotten with their sources,
+    and what is left of them is removed (so no row is counted twice when they come back).
+    Then ingest the same sources again.
+    """
+    import s3sleuth
+
+    with s3sleuth.open(store) as session:
+        forgotten = session.repair()
+    if not forgotten:
+        click.echo("nothing to repair", err=True)
+        return
+    for source in forgotten:
+        click.echo(source)
+    click.echo(
+        f"forgot {len(forgotten)} source(s); ingest them again to restore their rows", err=True
+    )

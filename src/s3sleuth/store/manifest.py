@@ -37,6 +37,16 @@ CREATE TABLE IF NOT EXISTS source_windows (
   batch_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS source_windows_by_identity ON source_windows (identity);
+-- Every data file a batch put in the store, as committed (`s3sleuth verify` checks them).
+-- Files written before this table existed have no row.
+CREATE TABLE IF NOT EXISTS files (
+  path     TEXT PRIMARY KEY,  -- relative to the store's root
+  batch_id TEXT NOT NULL,
+  size     INTEGER NOT NULL,
+  rows     INTEGER NOT NULL,
+  sha256   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_batch ON files (batch_id);
 CREATE TABLE IF NOT EXISTS batches (
   batch_id   TEXT PRIMARY KEY,
   state      TEXT NOT NULL CHECK (state IN ('committing', 'done')),
@@ -59,6 +69,14 @@ class SourceEntry:
     parsed: int
     rejected: int
     window: Interval = WHOLE
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative to the store's root
+    size: int
+    rows: int
+    sha256: str
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -120,11 +138,17 @@ class Manifest:
         ).fetchall()
         return [(_time(a), _time(b)) for a, b in rows] or [WHOLE]
 
-    def commit_batch(self, batch_id: str, entries: Iterable[SourceEntry]) -> None:
+    def commit_batch(
+        self, batch_id: str, entries: Iterable[SourceEntry], files: Iterable[FileEntry] = ()
+    ) -> None:
         """The commit point: after this, the batch's staged files belong to the store."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         entries = list(entries)
         with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                [(f.path, batch_id, f.size, f.rows, f.sha256) for f in files],
+            )
             db.execute("INSERT INTO batches VALUES (?, 'committing', ?)", (batch_id, now))
             # A source seen before under another window keeps its first row.
             db.executemany(
@@ -144,3 +168,39 @@ class Manifest:
             "SELECT state FROM batches WHERE batch_id = ?", (batch_id,)
         ).fetchone()
         return None if row is None else str(row[0])
+
+    def files(self) -> list[tuple[FileEntry, str]]:
+        """Every recorded data file, with its batch."""
+        rows = self._db.execute(
+            "SELECT path, size, rows, sha256, batch_id FROM files ORDER BY path"
+        ).fetchall()
+        return [(FileEntry(r[0], r[1], r[2], r[3]), r[4]) for r in rows]
+
+    def update_file(self, entry: FileEntry) -> None:
+        """A recorded file rewritten in place (the stored enrichment of a new version)."""
+        self._db.execute(
+            "UPDATE files SET size = ?, rows = ?, sha256 = ? WHERE path = ?",
+            (entry.size, entry.rows, entry.sha256, entry.path),
+        )
+
+    def integrity(self) -> str:
+        """SQLite's own check of the manifest: `ok`, or what is wrong."""
+        try:
+            rows = self._db.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as err:
+            return str(err)
+        return "; ".join(str(r[0]) for r in rows)
+
+    def forget_batches(self, batch_ids: Iterable[str]) -> list[str]:
+        """Drop what the batches recorded (their sources, windows and files), so the next
+        ingest reads those sources again; the sources forgotten."""
+        ids = sorted(set(batch_ids))
+        marks = ", ".join("?" for _ in ids)
+        with self._transaction() as db:
+            sources = [
+                str(r[0])
+                for r in db.execute(f"SELECT source FROM sources WHERE batch_id IN ({marks})", ids)
+            ]
+            for table in ("sources", "source_windows", "files", "batches"):
+                db.execute(f"DELETE FROM {table} WHERE batch_id IN ({marks})", ids)
+        return sources

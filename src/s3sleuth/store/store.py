@@ -20,6 +20,7 @@ Either way no row is partial or duplicated, and the next ingest redoes only unco
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import uuid
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s3sleuth.errors import StoreError
-from s3sleuth.store.manifest import Manifest, SourceEntry
+from s3sleuth.store.manifest import FileEntry, Manifest, SourceEntry
 
 ENV_VAR = "S3SLEUTH_STORE"
 DEFAULT_STORE = ".s3sleuth"
@@ -46,6 +47,18 @@ def _fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def file_entry(path: Path, name: str) -> FileEntry:
+    """What the manifest records of a data file: size, row count and checksum."""
+    import pyarrow.parquet as pq
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    return FileEntry(name, path.stat().st_size, rows, digest.hexdigest())
 
 
 class StagedBatch:
@@ -68,9 +81,12 @@ class StagedBatch:
         return sorted(p for p in self.dir.rglob("*.parquet") if p.is_file())
 
     def commit(self, entries: Iterable[SourceEntry]) -> None:
+        files = []
         for path in self.files():
             _fsync_path(path)
-        self.store.manifest.commit_batch(self.id, entries)
+            target = self.store._destination(self.dir, path).relative_to(self.store.root)
+            files.append(file_entry(path, str(target)))
+        self.store.manifest.commit_batch(self.id, entries, files)
         self.store.finish_batch(self.id)
 
     def discard(self) -> None:

@@ -69,9 +69,15 @@ def upgrade(store: StoreDir) -> int:
     """Recompute the enrichment of every file written under other rules; how many were."""
     if is_current(store.root):
         return 0
+    from s3sleuth.store.store import file_entry
+
     stale = [p for p in store.parquet_files("access_log") if file_version(p) != VERSION]
+    recorded = {entry.path for entry, _ in store.manifest.files()}
     for path in stale:
         _rewrite(path)
+        name = str(path.relative_to(store.root))
+        if name in recorded:  # the manifest keeps what `verify` checks in step
+            store.manifest.update_file(file_entry(path, name))
     marker = store.root / MARKER
     tmp = marker.with_name(MARKER + ".tmp")
     tmp.write_text(VERSION + "\n")
