@@ -308,3 +308,57 @@ def test_a_file_name_that_is_not_utf8_is_stored_escaped(tmp_path: Path) -> None:
         for r in query("SELECT source_file FROM access_log", tmp_path / "s").to_pylist()
     }
     assert name.endswith("log\\xff.log")
+
+
+def test_the_same_log_gzipped_and_plain_is_one_source(store: Path, tmp_path: Path) -> None:
+    plain = ACCESS_SAMPLES[0]
+    packed = tmp_path / (plain.name + ".gz")
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    first = ingest([str(plain)], store)
+    again = ingest([str(packed)], store)
+    assert (again.files, again.skipped) == (0, 1)
+    assert count(store) == first.parsed == len(plain.read_bytes().splitlines())
+
+
+def test_a_copy_of_a_stored_file_is_hashed_not_parsed(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import s3sleuth.pipeline.consumer as consumer
+
+    ingest([str(ACCESS_SAMPLES[0])], store)
+    copy = tmp_path / "copy"
+    shutil.copy(ACCESS_SAMPLES[0], copy)
+    confirmed: list[str] = []
+    real = consumer.confirm
+    monkeypatch.setattr(consumer, "confirm", lambda *a, **k: confirmed.append("x") or real(*a, **k))
+    result = ingest([str(copy)], store)
+    assert (result.files, result.skipped, confirmed) == (0, 1, [])  # never admitted on trust
+
+
+def test_a_file_read_as_the_wrong_kind_can_be_read_again_as_the_right_one(
+    store: Path, tmp_path: Path
+) -> None:
+    events = SAMPLES / "transfer-family"
+    legacy = next(p for p in sorted(events.iterdir()) if p.name.endswith("-legacy.log"))
+    wrong = ingest([str(legacy)], store, kind="access")
+    assert wrong.parsed == 0 and wrong.rejected > 0
+    right = ingest([str(legacy)], store, kind="transfer")
+    assert right.files == 1 and right.transfer_events > 0
+    again = ingest([str(legacy)], store, kind="transfer")
+    assert (again.files, again.skipped) == (0, 1)
+
+
+def test_a_file_that_grows_adds_only_its_new_lines(store: Path, tmp_path: Path) -> None:
+    lines = [line + b"\n" for line in ACCESS_SAMPLES[0].read_bytes().splitlines()]
+    assert len(lines) >= 110
+    log = tmp_path / "growing.log"
+    log.write_bytes(b"".join(lines[:100]))
+    ingest([str(log)], store)
+    with log.open("ab") as more:
+        more.write(b"".join(lines[100:110]))
+    grown = ingest([str(log)], store)
+    assert (grown.files, grown.lines, grown.parsed) == (1, 10, 10)
+    assert count(store) == 110  # not 210
+    numbers = query("SELECT source_line FROM access_log ORDER BY 1", store).column(0).to_pylist()
+    assert numbers == list(range(1, 111))
+    assert ingest([str(log)], store).skipped == 1  # and then it is in the store

@@ -46,8 +46,9 @@ class Consumer:
         """Number the block's lines within their sources, then queue its rows and rejects."""
         offsets = []
         for count, name in zip(parsed.segment_lines, parsed.segment_sources, strict=True):
-            offsets.append(self.lines.get(name, 0))
-            self.lines[name] = self.lines.get(name, 0) + count
+            start = self.lines.get(name, self.admitted[name].skip_lines)  # after stored lines
+            offsets.append(start)
+            self.lines[name] = start + count
         shift = np.array(offsets, np.int64)
         rows = parsed.rows
         segment = rows.column(SEGMENT).to_numpy()
@@ -97,7 +98,7 @@ class Consumer:
         ]
         entries = []
         for source, admission in confirmed:
-            lines = self.lines.pop(source.name, 0)
+            lines = self.lines.pop(source.name, admission.skip_lines) - admission.skip_lines
             rejected = self.rejected.pop(source.name, 0)
             outside = self.outside.pop(source.name, 0)
             entries.append(

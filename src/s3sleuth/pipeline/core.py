@@ -61,7 +61,7 @@ def ingest_event_files(session: Session) -> None:
     seen: set[str] = set()
     try:
         for source, kind in session.event_files:
-            admission = admit(store, local_identity(store, source), WHOLE, seen)
+            admission = admit(store, local_identity(store, source, kind), WHOLE, seen)
             total = 0
             if admission is None:
                 result.skipped += 1

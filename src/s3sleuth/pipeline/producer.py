@@ -10,6 +10,7 @@ ingest redo the uncommitted batch with hashing first.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zlib
 from collections.abc import Iterator
@@ -36,7 +37,9 @@ class Commit:
     failed: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Segment]:
+def _segments(
+    source: LocalSource, index: int, block_bytes: int, start: int = 0
+) -> Iterator[Segment]:
     """A source in line-aligned pieces of about `block_bytes`: byte ranges of a plain file
     (a worker reads them), or bytes for a compressed one (which cannot be read by range)."""
     if source.compressed:
@@ -48,7 +51,6 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
             raise source.unreadable(err) from None
         return
     with open(source.path, "rb") as f:
-        start = 0
         while start < source.size:
             end = min(start + block_bytes, source.size)
             f.seek(end)
@@ -63,11 +65,25 @@ def _segments(source: LocalSource, index: int, block_bytes: int) -> Iterator[Seg
             start = end
 
 
-def local_identity(store: StoreDir, source: LocalSource) -> str:
-    """The content hash; for a file already in (same path, size and mtime), the recorded one,
-    so an unchanged file is not read again."""
+def with_kind(digest: str, kind: str) -> str:
+    """A local source's identity: its content hash, and the kind of log it was read as
+    (access logs have none, as before): the same file read as another kind (`--type`) is
+    another source, so a file ingested as the wrong kind can be read again as the right one."""
+    return digest if kind == "access" else f"{digest}#{kind}"
+
+
+def known_identity(store: StoreDir, source: LocalSource, kind: str = "access") -> str | None:
+    """The recorded identity of this exact file (same path, size and mtime) read as `kind`."""
     known = store.manifest.identity_at(source.name, source.size, source.mtime_ns)
-    return known or source.content_hash()
+    if known is None or known.partition("#")[2] != ("" if kind == "access" else kind):
+        return None
+    return known
+
+
+def local_identity(store: StoreDir, source: LocalSource, kind: str = "access") -> str:
+    """The content hash with its kind; for a file already in (same path, size and mtime),
+    the recorded one, so an unchanged file is not read again."""
+    return known_identity(store, source, kind) or with_kind(source.content_hash(), kind)
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,10 @@ class Admission:
     identity: str
     wanted: Interval = WHOLE
     stored: tuple[Interval, ...] = ()
+    # A file that grew since it was ingested: its first `skip_bytes` (`skip_lines` lines)
+    # are stored already, and only what follows is read.
+    skip_bytes: int = 0
+    skip_lines: int = 0
 
     @property
     def filters(self) -> bool:
@@ -95,6 +115,14 @@ def admit(store: StoreDir, identity: str, wanted: Interval, seen: set[str]) -> A
 
 
 PENDING = "pending:"  # the identity of a source admitted on trust while it is hashed
+
+
+class Damaged(Exception):
+    """A source that cannot be read through: the line it breaks in, and why."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line, self.reason = line, reason
 
 
 class LateDuplicate(Exception):
@@ -144,9 +172,48 @@ class Producer:
         self.pending: dict[str, Future[str]] = {}  # hashes of sources admitted on trust
         self.already = already or set()  # committed by an earlier attempt of this ingest
 
+    def _grown(self, source: LocalSource) -> Admission | None:
+        """The admission of a file that only grew since it was ingested (a log being
+        appended to): its recorded content is still its first bytes, ending at a line's end.
+        None for any other file."""
+        if source.compressed or self.wanted != WHOLE:
+            return None
+        before = self.store.manifest.earlier(source.name, source.size)
+        if before is None:
+            return None
+        identity, size, lines = before
+        digest = hashlib.sha256()
+        with open(source.path, "rb") as f:
+            head = f.read(size)
+            digest.update(head)
+            if not head.endswith(b"\n") or "sha256:" + digest.copy().hexdigest() != identity:
+                return None
+            while block := f.read(1 << 20):
+                digest.update(block)
+        whole = "sha256:" + digest.hexdigest()
+        admission = admit(self.store, whole, self.wanted, self.seen)
+        if admission is None:
+            return None
+        return replace(admission, skip_bytes=size, skip_lines=lines)
+
     def _admit(self, source: LocalSource) -> Admission | None:
-        known = self.store.manifest.identity_at(source.name, source.size, source.mtime_ns)
-        if known is None and self.hasher is not None:
+        """The source's admission (None: already in the store); raises Damaged."""
+        known = known_identity(self.store, source)
+        if known is None and (grown := self._grown(source)) is not None:
+            self.admitted[source.name] = grown
+            return grown
+        if known is None and source.compressed:  # one pass: hash and integrity
+            digest, damage = source.read_through()
+            if damage is not None:
+                raise Damaged(*damage)
+            known = digest
+        elif (
+            known is None
+            and self.hasher is not None
+            and not self.store.manifest.has_size(source.size)
+        ):
+            # New content, most likely: parsed while it is hashed (a file the size of one
+            # already in is hashed first, so a copy costs its hashing, not a parse).
             self.pending[source.name] = self.hasher.submit(source.content_hash)
             self.admitted[source.name] = Admission(PENDING)
             return self.admitted[source.name]
@@ -159,7 +226,9 @@ class Producer:
     def _pieces(self, source: Source, index: int) -> Iterator[Segment] | None:
         """The source's segments, or None when a log object could not be fetched."""
         if isinstance(source, LocalSource):
-            return _segments(source, index, self.block_bytes)
+            admission = self.admitted.get(source.name)
+            start = admission.skip_bytes if admission is not None else 0
+            return _segments(source, index, self.block_bytes, start)
         assert self.fetched is not None
         obj, data = next(self.fetched)
         assert obj == source, "fetches come back in listing order"
@@ -181,18 +250,16 @@ class Producer:
             return out
 
         for source in self.sources:
-            admission = (
-                self._admit(source)
-                if isinstance(source, LocalSource)
-                else self.admitted.get(source.name)
-            )
-            damage = source.damage() if admission and isinstance(source, LocalSource) else None
-            if damage is not None:  # the rest of the run goes on without it
-                line, reason = damage
-                self.result.failed.append(
-                    {"source": source.name, "error": f"{source.name}: {reason}"}
+            try:
+                admission = (
+                    self._admit(source)
+                    if isinstance(source, LocalSource)
+                    else self.admitted.get(source.name)
                 )
-                done.failed.append((source.name, line, reason))
+            except Damaged as damage:  # the rest of the run goes on without it
+                error = f"{source.name}: {damage.reason}"
+                self.result.failed.append({"source": source.name, "error": error})
+                done.failed.append((source.name, damage.line, damage.reason))
                 if self.progress is not None:
                     self.progress(source.size, sources=1)
                 continue

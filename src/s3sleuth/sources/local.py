@@ -51,30 +51,39 @@ class LocalSource:
             return gzip.open(self.path, "rb")  # type: ignore[return-value]
         return open(self.path, "rb")
 
-    def unreadable(self, err: BaseException) -> SourceError:
+    def unreadable(self, err: BaseException | str) -> SourceError:
         """The error for a file that cannot be read through (a truncated or corrupt gzip)."""
         what = "a readable gzip file" if self.compressed else "readable"
         return SourceError(
             f"{self.name} is not {what} ({err})", hint="check or re-download it", source=self.name
         )
 
-    def damage(self) -> tuple[int, str] | None:
-        """For a compressed file, None when it reads through to its end; else the line it
-        breaks in and why (a truncated or corrupt gzip). Read once before any of it is
-        parsed, so a damaged file adds nothing while the files around it are stored."""
+    def read_through(self) -> tuple[str | None, tuple[int, str] | None]:
+        """(content hash, None) for a file that reads to its end; (None, (the line it breaks
+        in, why)) for a damaged one (a truncated or corrupt gzip). A compressed file is
+        decompressed once for both, before any of it is parsed, so a damaged file adds
+        nothing while the files around it are stored."""
         if not self.compressed:
-            return None
-        lines = 0
+            return self.content_hash(), None
+        digest, lines = hashlib.sha256(), 0  # of the decompressed bytes
         try:
             with self.open() as stream:
                 while chunk := stream.read(_HASH_BLOCK):
+                    digest.update(chunk)
                     lines += chunk.count(b"\n")
         except (EOFError, OSError, zlib.error) as err:
-            return lines + 1, f"not a readable gzip file ({err})"
-        return None
+            return None, (lines + 1, f"not a readable gzip file ({err})")
+        return "sha256:" + digest.hexdigest(), None
 
     def content_hash(self) -> str:
-        """sha256 of the bytes as stored: the identity that makes re-ingest a no-op."""
+        """sha256 of the log's bytes: the identity that makes re-ingest a no-op. A compressed
+        file's is that of what it holds, so the same log gzipped and plain is one source."""
+        if self.compressed:
+            found, damage = self.read_through()
+            if found is None:
+                assert damage is not None
+                raise self.unreadable(damage[1])
+            return found
         digest = hashlib.sha256()
         with open(self.path, "rb") as f:
             while block := f.read(_HASH_BLOCK):

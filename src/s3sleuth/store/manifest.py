@@ -120,6 +120,21 @@ class Manifest:
         row = self._db.execute("SELECT 1 FROM sources WHERE identity = ?", (identity,)).fetchone()
         return row is not None
 
+    def earlier(self, source: str, size: int) -> tuple[str, int, int] | None:
+        """(identity, size, lines) of the largest smaller file ingested from this path, if
+        any: the file may have grown since."""
+        row = self._db.execute(
+            "SELECT identity, size, lines FROM sources WHERE source = ? AND size < ? "
+            "ORDER BY size DESC LIMIT 1",
+            (source, size),
+        ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), int(row[2]))
+
+    def has_size(self, size: int) -> bool:
+        """Whether a source of exactly this size is in the store (a copy may be)."""
+        row = self._db.execute("SELECT 1 FROM sources WHERE size = ? LIMIT 1", (size,)).fetchone()
+        return row is not None
+
     def identity_at(self, source: str, size: int, mtime_ns: int) -> str | None:
         """The identity of this exact file (same path, size and mtime) if it is already in."""
         row = self._db.execute(
