@@ -125,12 +125,42 @@ def run(endpoint: str, pool: int) -> tuple[float, int, int]:
         shutil.rmtree(store, ignore_errors=True)
 
 
+def dead_endpoint() -> tuple[float, int]:
+    """Seconds until `s3sleuth ingest` gives up on an endpoint nothing listens on, with the
+    default retry settings, and its exit status."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    store = Path(tempfile.mkdtemp(prefix="s3sleuth-bench-"))
+    try:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "s3sleuth", "ingest", "s3://bench-logs/logs/", "--store",
+             str(store), "--endpoint-url", dead, "-q"],
+            capture_output=True, env={**os.environ, **ENV}, check=False,
+        )  # fmt: skip
+        return time.perf_counter() - started, done.returncode
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[0.0, 20.0])
+    parser.add_argument(
+        "--dead-endpoint", action="store_true", help="only time the run against a dead endpoint"
+    )
     args = parser.parse_args()
     os.environ.update(ENV)
+    if args.dead_endpoint:
+        seconds, status = dead_endpoint()
+        print(f"dead endpoint, default retries: gave up after {seconds:.1f} s, exit {status}")
+        return
     default_pool = S3Options().pool
     for latency in args.latency_ms:
         proc, endpoint = start_server(latency)

@@ -66,6 +66,7 @@ class SourceError(S3SleuthError):
     """A source could not be read (missing file, unreadable directory, ...)."""
 
     kind = "source"
+    transient = False  # a network failure that outlasted its retries: try again later
 
 
 class QueryError(S3SleuthError):

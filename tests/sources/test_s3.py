@@ -33,11 +33,11 @@ from tests.sources.s3server import Fault, S3Server
 
 
 def ingest_command(
-    store: Path, endpoint: str, env: dict[str, str]
+    store: Path, endpoint: str, env: dict[str, str], *more: str
 ) -> subprocess.CompletedProcess[str]:
     """`s3sleuth ingest s3://logs/simple/` against the test server, as a user runs it."""
     return s3sleuth("ingest", "s3://logs/simple/", "--store", str(store), "--endpoint-url",
-                    endpoint, env=env)  # fmt: skip
+                    endpoint, *more, env=env)  # fmt: skip
 
 
 def options(s3: S3Server, **kw: Any) -> S3Options:
@@ -157,7 +157,7 @@ def test_an_object_that_keeps_failing_is_named_and_the_rest_ingested(
     bad = sorted(log_bucket["simple"])[5]
     s3.proxy.faults.append(Fault("GET", bad, "500", times=-1))
     env = {**os.environ, **CREDENTIALS}
-    run = ingest_command(tmp_path / "s", s3.endpoint, env)
+    run = ingest_command(tmp_path / "s", s3.endpoint, env, "--retry-for", "2")
     assert run.returncode == 1, run.stderr
     assert f"s3://logs/{bad}" in run.stderr and "Traceback" not in run.stderr
     assert rows(tmp_path / "s") == (DAYS * PER_DAY - 1) * LINES
@@ -287,3 +287,42 @@ def test_a_window_with_no_log_objects_says_so(
     assert run.stdout.startswith("Ingested 0 files")
     assert "note: no logs found in the window (log object keys carry delivery times" in run.stderr
     assert "the store holds no requests" in run.stderr
+
+
+def test_an_always_failing_object_is_retried_for_its_deadline_only(
+    s3: S3Server, log_bucket: dict[str, Any], tmp_path: Path
+) -> None:
+    bad = sorted(log_bucket["simple"])[3]
+    s3.proxy.faults.append(Fault("GET", bad, "500", times=-1))
+    result = ingest(["s3://logs/simple/"], tmp_path / "s",
+                    s3=options(s3, request_deadline=1.5))  # fmt: skip
+    (failure,) = result.failed
+    assert failure["source"] == f"s3://logs/{bad}"
+    tries = s3.proxy.object_gets("logs").count(f"/logs/{bad}")
+    assert 2 <= tries <= 6  # one retry layer, bounded by the deadline (was 42 requests)
+    assert result.files == DAYS * PER_DAY - 1
+
+
+def test_a_dead_endpoint_ends_the_run_and_says_what_was_not_read(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = {**os.environ, **CREDENTIALS}
+    run = s3sleuth("ingest", "s3://logs/simple/", "--store", str(tmp_path / "s"),
+                   "--endpoint-url", dead, "--retry-for", "2", env=env)  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert "cannot list s3://logs/simple/" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_retry_budget_is_shared_by_the_whole_run(
+    s3: S3Server, log_bucket: dict[str, Any], tmp_path: Path
+) -> None:
+    keys = sorted(log_bucket["simple"])[:4]
+    s3.proxy.faults += [Fault("GET", key, "500", times=-1) for key in keys]
+    result = ingest(["s3://logs/simple/"], tmp_path / "s",
+                    s3=options(s3, request_deadline=30, run_deadline=1.0))  # fmt: skip
+    assert {f["source"] for f in result.failed} == {f"s3://logs/{k}" for k in keys}
+    tries = sum(s3.proxy.object_gets("logs").count(f"/logs/{k}") for k in keys)
+    assert tries <= 4 * 4  # the budget, not each object's 30 s, bounded the retries

@@ -65,6 +65,21 @@ Examples:
     help="Hours by which the listing of log objects is widened around --since/--until, "
     "since S3 delivers records late (their keys carry delivery time).",
 )
+@click.option(
+    "--retry-for",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    help="Seconds one S3 request (a listing page, an object) may keep being retried.",
+)
+@click.option(
+    "--retry-budget",
+    type=click.FloatRange(min=0),
+    default=300,
+    show_default=True,
+    help="Seconds the whole run may spend waiting to retry S3 requests; then what still "
+    "fails is named and the run ends (exit 1).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--engine",
@@ -94,6 +109,8 @@ def ingest_command(
     endpoint_url: str | None,
     pool: int,
     slack: int,
+    retry_for: float,
+    retry_budget: float,
     quiet: bool,
     engine: str,
     commit_mb: int,
@@ -119,7 +136,9 @@ def ingest_command(
     from s3sleuth.window import Window
 
     window = Window.parse(since, until, None)
-    options = S3Options(profile, region, endpoint_url, pool, timedelta(hours=slack))
+    options = S3Options(
+        profile, region, endpoint_url, pool, timedelta(hours=slack), retry_for, retry_budget
+    )
     bar = _Bar(enabled=not quiet)
     try:
         result = _local_ingest(

@@ -18,6 +18,7 @@ from pathlib import Path
 from threading import Thread
 
 from s3sleuth.engines.duckdb import prepare
+from s3sleuth.errors import SourceError
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import Block, Parsed, parse
 from s3sleuth.pipeline import core
@@ -94,9 +95,14 @@ class _Ahead:
 
 
 def _plan_s3(
-    specs: Sequence[str], options: S3Options, wanted: Interval, store: StoreDir
+    specs: Sequence[str],
+    options: S3Options,
+    wanted: Interval,
+    store: StoreDir,
+    failed: list[dict[str, str]],
 ) -> tuple[list[S3Object], dict[str, Admission], Prefetcher | None]:
-    """List the log objects in range, admit the ones not yet stored, start fetching them."""
+    """List the log objects in range, admit the ones not yet stored, start fetching them. A
+    prefix that cannot be listed after its retries (the endpoint is down) goes in `failed`."""
     uris = [spec for spec in specs if spec.startswith("s3://")]
     if not uris:
         return [], {}, None
@@ -105,11 +111,18 @@ def _plan_s3(
         region=options.region,
         endpoint_url=options.endpoint_url,
         pool=options.pool,
+        request_deadline=options.request_deadline,
+        run_deadline=options.run_deadline,
     )
     window = Range.around(wanted[0], wanted[1], options.slack)
     objects: list[S3Object] = []
     for uri in uris:
-        objects.extend(reader.list(S3Location.parse(uri), window))
+        try:
+            objects.extend(reader.list(S3Location.parse(uri), window))
+        except SourceError as err:
+            if not err.transient:  # denied, no such bucket, credentials: say so and stop
+                raise
+            failed.append({"source": uri, "error": f"cannot list {uri}: {err}"})
     admitted: dict[str, Admission] = {}
     seen: set[str] = set()
     for obj in objects:
@@ -202,7 +215,9 @@ def ingest(
     wanted: Interval = (since, until)
     with core.session(specs, store, kind=kind, progress=progress) as current:
         target, result = current.store, current.result
-        objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
+        objects, admitted, fetcher = _plan_s3(
+            specs, s3 or S3Options(), wanted, target, result.failed
+        )
         if on_plan is not None:
             on_plan([*(s for s, _ in current.kinds), *objects])
         catalog = _Ahead(prepare)
@@ -227,7 +242,9 @@ def ingest(
             # Redo what was not committed, hashing first; what was is now skipped. The redo
             # counts the skipped sources again, so the first attempt's count is dropped.
             result.skipped = skipped
-            objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target)
+            relisted: list[dict[str, str]] = []  # the first listing's failures are counted
+            objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target,
+                                                  relisted)  # fmt: skip
             run([*local, *objects], fetcher, admitted, committed, hash_first=True)
         catalog.wait()
     return current.result

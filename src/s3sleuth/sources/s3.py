@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from s3sleuth.errors import MissingExtraError, SourceError, UsageError
+
+T = TypeVar("T")
 
 SLACK = timedelta(days=1)
 _SIMPLE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9A-Za-z]+$")
@@ -53,6 +57,10 @@ class S3Options:
     endpoint_url: str | None = None
     pool: int = 16  # concurrent fetches
     slack: timedelta = SLACK
+    # How long one request (a listing page, an object) may keep being retried, and how long
+    # the whole run may spend retrying: a dead endpoint ends the run, it is not waited out.
+    request_deadline: float = 60.0  # seconds
+    run_deadline: float = 300.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -160,8 +168,9 @@ class S3Reader:
         region: str | None = None,
         endpoint_url: str | None = None,
         pool: int = 16,
-        attempts: int = 6,
         backoff: float = 0.2,
+        request_deadline: float = 60.0,
+        run_deadline: float = 300.0,
     ) -> None:
         boto3 = _boto3()
         from botocore.config import Config  # type: ignore[import-untyped]
@@ -177,13 +186,32 @@ class S3Reader:
             ) from None
         config = Config(
             max_pool_connections=pool + 2,
-            retries={"mode": "standard", "max_attempts": attempts},
-            connect_timeout=10,
-            read_timeout=60,
+            # One retry layer, ours (`_call`): botocore's own retries nested inside it made
+            # one always-failing object cost 42 requests and 175 s.
+            retries={"total_max_attempts": 1},
+            connect_timeout=5,
+            read_timeout=30,
         )
         self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
-        self.attempts, self.backoff = attempts, backoff
+        self.backoff = backoff
+        self.request_deadline = request_deadline
+        self.retry_budget = _Budget(run_deadline)
         self.page_size = 1000  # S3's own maximum; tests list in smaller pages
+
+    def _call(self, what: Callable[[], T]) -> T:
+        """`what()`, retried on throttling, 5xx and dropped connections with backoff, until
+        it succeeds, fails for good, or the request's or the run's retry time is spent."""
+        started, attempt = time.monotonic(), 0
+        while True:
+            attempt += 1
+            try:
+                return what()
+            except Exception as err:
+                pause = min(5.0, self.backoff * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+                late = time.monotonic() + pause - started > self.request_deadline
+                if not _retryable(err) or late or not self.retry_budget.spend(pause):
+                    raise
+                time.sleep(pause)
 
     # -- listing -------------------------------------------------------------------------
     def _pages(
@@ -192,20 +220,23 @@ class S3Reader:
         """Listing pages; given the first page `after` (listed with the same `kwargs`), it
         and the pages that follow, so no page is listed twice."""
         kwargs["MaxKeys"] = self.page_size
-        page = after or self.client.list_objects_v2(Bucket=bucket, **kwargs)
+        page = after or self._call(partial(self.client.list_objects_v2, Bucket=bucket, **kwargs))
         while True:
             yield page
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 return
-            page = self.client.list_objects_v2(Bucket=bucket, ContinuationToken=token, **kwargs)
+            page = self._call(partial(self.client.list_objects_v2, Bucket=bucket,
+                                      ContinuationToken=token, **kwargs))  # fmt: skip
 
     def list(self, location: S3Location, window: Range = Range()) -> Iterator[S3Object]:
         """Log objects under the location whose key time can be in `window`, in key order."""
         try:
             yield from self._walk(location.bucket, location.prefix, window)
         except Exception as err:
-            raise _translate(err, location, "list") from None
+            error = _translate(err, location, "list")
+            error.transient = _retryable(err)
+            raise error from None
 
     def _walk(self, bucket: str, prefix: str, window: Range) -> Iterator[S3Object]:
         level: dict[str, Any] = {"Prefix": prefix, "Delimiter": "/"}
@@ -269,17 +300,32 @@ class S3Reader:
 
     # -- fetching ------------------------------------------------------------------------
     def fetch(self, obj: S3Object) -> bytes:
-        """The object's bytes, retrying throttling, 5xx and dropped connections with backoff
-        (botocore retries the request; this retries a body cut off mid-read too)."""
-        for attempt in range(1, self.attempts + 1):
-            try:
-                response = self.client.get_object(Bucket=obj.bucket, Key=obj.key, IfMatch=obj.etag)
-                return bytes(response["Body"].read())
-            except Exception as err:
-                if attempt == self.attempts or not _retryable(err):
-                    raise _translate(err, S3Location(obj.bucket, obj.key), "get") from None
-                time.sleep(self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
-        raise AssertionError("unreachable")
+        """The object's bytes (a body cut off mid-read is retried like a failed request)."""
+
+        def get() -> bytes:
+            response = self.client.get_object(Bucket=obj.bucket, Key=obj.key, IfMatch=obj.etag)
+            return bytes(response["Body"].read())
+
+        try:
+            return self._call(get)
+        except Exception as err:
+            raise _translate(err, S3Location(obj.bucket, obj.key), "get") from None
+
+
+class _Budget:
+    """The time a whole run may spend waiting to retry; shared by the fetching threads."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+        self._lock = threading.Lock()
+
+    def spend(self, seconds: float) -> bool:
+        with self._lock:
+            if self.left < seconds:
+                self.left = 0.0
+                return False
+            self.left -= seconds
+            return True
 
 
 def _code(err: Exception) -> str:
