@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "window": 0,
     "memory": 0,
     "lean": 0,
+    "limits": 0,
     "sources": 1,
     "parse": 2,
     "store": 3,

@@ -45,6 +45,7 @@ def test_blocks_parse_exactly_as_the_reference_parser(name: str, conformance: Pa
     rows = parsed.rows.drop_columns([SEGMENT]).to_pylist()
     records, rejects = reference(data)
     assert sorted(rows, key=lambda r: r["source_line"]) == records
-    assert [(line, reason) for _, _, line, reason, _ in parsed.rejects] == rejects
+    found = sorted((line, reason) for _, _, line, reason, _, _ in parsed.rejects)
+    assert found == rejects
     assert len(fast) >= 100  # the corpus's regular lines take the fast path
     assert len(records) >= 130 and len(rejects) >= 5

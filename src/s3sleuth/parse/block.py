@@ -9,7 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from s3sleuth.parse.framing import Segment, pack
+from s3sleuth import limits
+from s3sleuth.parse.framing import Lines, Segment, pack
 from s3sleuth.parse.line import LineRejected, parse_line
 from s3sleuth.parse.vectorized import parse_block
 from s3sleuth.schema import ACCESS_LOG_SCHEMA
@@ -27,7 +28,9 @@ class Parsed:
 
     rows: pa.Table
     runs: list[tuple[int, int]]
-    rejects: list[tuple[int, str, int, str, bytes]]  # segment, source, line, reason, raw
+    # segment, source, first line, reason, raw, and how many lines (a run of blank lines is
+    # one reject: millions of them must not be millions of rows held in memory)
+    rejects: list[tuple[int, str, int, str, bytes, int]]
     segment_lines: list[int]
     segment_sources: list[str]
     input_bytes: int
@@ -50,15 +53,21 @@ def parse(block: Block) -> Parsed:
     on the consumer's: casting to the stored schema and grouping rows by partition.
     """
     lines = pack(block.segments, block.sources)
-    fast, kept = parse_block(lines)
-    records, record_segments, rejects = [], [], []
-    for i in np.setdiff1d(np.arange(len(lines)), kept, assume_unique=True).tolist():
+    blank = lines.lengths == 0
+    rejects = _blank_runs(lines, blank)
+    full = np.flatnonzero(~blank)
+    fast, kept_full = parse_block(lines.subset(full) if len(full) < len(lines) else lines)
+    kept = full[kept_full] if len(full) < len(lines) else kept_full
+    records, record_segments = [], []
+    for i in np.setdiff1d(full, kept, assume_unique=True).tolist():
         raw, number, segment = lines.line(i), int(lines.numbers[i]), int(lines.segments[i])
         source = lines.sources[int(lines.segment_sources[segment])]
         try:
             record = parse_line(raw)
         except LineRejected as err:
-            rejects.append((segment, source, number, err.reason, raw))
+            if len(raw) > limits.MAX_LINE or limits.is_stand_in(raw):
+                raw = limits.rejection(raw)[1]  # its start, not all of it
+            rejects.append((segment, source, number, err.reason, raw, 1))
             continue
         record["source_file"], record["source_line"] = source, number
         records.append(record)
@@ -74,13 +83,34 @@ def parse(block: Block) -> Parsed:
     return Parsed(rows, runs, rejects, counts, names, block.input_bytes)
 
 
+def _blank_runs(lines: Lines, blank: np.ndarray) -> list[tuple[int, str, int, str, bytes, int]]:
+    """One reject per run of consecutive empty lines within a segment."""
+    if not blank.any():
+        return []
+    where = np.flatnonzero(blank)
+    # a run breaks where the next blank line is not the next line, or is in another segment
+    breaks = (np.diff(where) != 1) | (np.diff(lines.segments[where]) != 0)
+    firsts = where[np.concatenate([[True], breaks])]
+    lasts = where[np.concatenate([breaks, [True]])]
+    out = []
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        segment = int(lines.segments[first])
+        source = lines.sources[int(lines.segment_sources[segment])]
+        a, b = int(lines.numbers[first]), int(lines.numbers[last])
+        count = last - first + 1
+        reason = "the line is empty" if count == 1 else f"lines {a:,} to {b:,} are empty"
+        out.append((segment, source, a, reason + (f" ({count:,} lines)" if count > 1 else ""),
+                    b"", count))  # fmt: skip
+    return out
+
+
 @dataclass
 class SourcePiece:
     """Part of one source parsed: rows numbered within the source, and its rejects."""
 
     rows: pa.Table  # ACCESS_LOG_SCHEMA, grouped by partition
     runs: list[tuple[int, int]]
-    rejects: list[tuple[int, str, bytes]]  # line, reason, raw
+    rejects: list[tuple[int, str, bytes, int]]  # first line, reason, raw, lines
     lines: int
 
 
@@ -97,7 +127,10 @@ def parse_source(
         index = rows.column_names.index("source_line")
         numbers = pc.add(rows.column("source_line"), pa.scalar(offset, pa.int64()))
         rows = rows.set_column(index, "source_line", numbers)
-        rejects = [(offset + number, reason, raw) for _, _, number, reason, raw in parsed.rejects]
+        rejects = [
+            (offset + number, reason, raw, count)
+            for _, _, number, reason, raw, count in parsed.rejects
+        ]
         lines = parsed.segment_lines[0] if parsed.segment_lines else 0
         yield SourcePiece(rows, parsed.runs, rejects, lines)
         offset += lines

@@ -61,6 +61,18 @@ class Lines:
     def source_ids(self) -> Int64Array:
         return self.segment_sources[self.segments]
 
+    def subset(self, rows: Int64Array) -> Lines:
+        """The same block with only the lines `rows` (the bytes are shared)."""
+        return Lines(
+            self.data,
+            self.starts[rows],
+            self.lengths[rows],
+            self.numbers[rows],
+            self.segments[rows],
+            self.segment_sources,
+            self.sources,
+        )
+
     def line(self, i: int) -> bytes:
         start = int(self.starts[i])
         return self.data[start : start + int(self.lengths[i])]

@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from s3sleuth import limits
 from s3sleuth.fields import BY_NAME, FIELDS, KNOWN_FIELDS, MIN_FIELDS, Field
 from s3sleuth.parse.keys import decode_key
 from s3sleuth.parse.render import render_line
@@ -284,6 +285,8 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     fields alone would not reproduce `raw` byte for byte.
     """
     line = raw
+    if len(line) > limits.MAX_LINE or limits.is_stand_in(line):
+        raise LineRejected(limits.rejection(line)[0])
     try:
         text, lossy = line.decode("utf-8"), False
     except UnicodeDecodeError:

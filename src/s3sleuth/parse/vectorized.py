@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from s3sleuth import limits
 from s3sleuth.fields import COLUMN_ORDER
 from s3sleuth.parse import columns as col
 from s3sleuth.parse import compiled
@@ -25,6 +26,9 @@ def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
     """(access_log rows of the lines the fast path parsed exactly, their line indices)."""
     scan = compiled.scan()
     table, rows = split_compiled(scan, lines) if scan is not None else split_csv(lines)
+    short = lines.lengths[rows] <= limits.MAX_LINE  # longer lines are rejected as too long
+    if not short.all():
+        table, rows = table.filter(pa.array(short)), rows[short]
     if table.num_rows == 0:
         return ACCESS_LOG_SCHEMA.empty_table(), rows[:0]
     n = table.num_rows

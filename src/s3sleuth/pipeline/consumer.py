@@ -62,10 +62,10 @@ class Consumer:
             writer.add_table(rows.drop_columns([SEGMENT]))
         else:
             writer.add_grouped(rows.drop_columns([SEGMENT]), parsed.runs)
-        for segment_index, name, number, reason, raw in parsed.rejects:
-            self.rejected[name] = self.rejected.get(name, 0) + 1
+        for segment_index, name, number, reason, raw, count in parsed.rejects:
+            self.rejected[name] = self.rejected.get(name, 0) + count
             if admissions[segment_index].stored:  # the first ingest of the source kept them
-                self.outside[name] = self.outside.get(name, 0) + 1
+                self.outside[name] = self.outside.get(name, 0) + count
                 continue
             writer.add_reject(name, number + offsets[segment_index], reason, raw)
         if self.progress is not None:

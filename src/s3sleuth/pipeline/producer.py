@@ -16,7 +16,9 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO
 
+from s3sleuth import limits
 from s3sleuth.errors import SourceError
 from s3sleuth.parse.block import Block
 from s3sleuth.parse.framing import Segment
@@ -52,17 +54,56 @@ def _segments(
         return
     with open(source.path, "rb") as f:
         while start < source.size:
-            end = min(start + block_bytes, source.size)
-            f.seek(end)
-            while end < source.size:  # extend to the end of the line
-                window = f.read(64 << 10)
-                cut = window.find(b"\n")
-                if cut >= 0:
-                    end += cut + 1
-                    break
-                end += len(window)
-            yield Segment(index, path=str(source.path), offset=start, length=end - start)
-            start = end
+            cut = min(start + block_bytes, source.size)
+            end = _line_end(f, cut, source.size)
+            if end is None:  # an overlong line crosses the cut: it is never read whole
+                yield from _overlong(f, source, index, start, cut)
+                start = f.tell()
+            else:
+                yield Segment(index, path=str(source.path), offset=start, length=end - start)
+                start = end
+
+
+def _line_end(f: BinaryIO, cut: int, size: int) -> int | None:
+    """Where the line crossing `cut` ends (past its newline, or at the file's end); None
+    when that is more than `limits.MAX_LINE` past `cut`."""
+    end = cut
+    f.seek(cut)
+    while end < size:
+        window = f.read(64 << 10)
+        found = window.find(b"\n")
+        if found >= 0:
+            return end + found + 1
+        end += len(window)
+        if end - cut > limits.MAX_LINE:
+            return None
+    return end
+
+
+def _overlong(
+    f: BinaryIO, source: LocalSource, index: int, start: int, cut: int
+) -> Iterator[Segment]:
+    """The whole lines before the overlong line that crosses `cut`, then its stand-in; `f`
+    is left just past the overlong line's newline."""
+    f.seek(start)
+    before = f.read(cut - start)
+    line_start = start + before.rfind(b"\n") + 1  # the file's lines start at `start`
+    del before
+    if line_start > start:
+        yield Segment(index, path=str(source.path), offset=start, length=line_start - start)
+    f.seek(line_start)
+    head = f.read(limits.KEPT)
+    f.seek(line_start)
+    length = 0
+    while block := f.read(1 << 20):
+        found = block.find(b"\n")
+        if found >= 0:
+            length += found
+            f.seek(line_start + length + 1)
+            break
+        length += len(block)
+    line = limits.stand_in(length, head) + b"\n"
+    yield Segment(index, data=line, length=f.tell() - line_start)
 
 
 def with_kind(digest: str, kind: str) -> str:

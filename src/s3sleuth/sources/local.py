@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from s3sleuth import limits
 from s3sleuth.errors import SourceError
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -127,15 +128,31 @@ def resolve(spec: str) -> list[LocalSource]:
 
 
 def read_chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
-    """Blocks of about `size` bytes that end on a newline (the last may not)."""
+    """Blocks of about `size` bytes that end on a newline (the last may not). A line longer
+    than `limits.MAX_LINE` is handed on as its stand-in, read past without being held."""
     carry = b""
     while block := stream.read(size):
         block = carry + block
         cut = block.rfind(b"\n")
         if cut < 0:
+            if len(block) > limits.MAX_LINE:
+                line, carry = _skip_overlong(stream, block, size)
+                yield line
+                continue
             carry = block
             continue
         carry = block[cut + 1 :]
         yield block[: cut + 1]
     if carry:
         yield carry
+
+
+def _skip_overlong(stream: BinaryIO, start: bytes, size: int) -> tuple[bytes, bytes]:
+    """(the stand-in line of the overlong line `start` begins, what follows its newline)."""
+    head, length = start[: limits.KEPT], len(start)
+    while more := stream.read(size):
+        end = more.find(b"\n")
+        if end >= 0:
+            return limits.stand_in(length + end, head) + b"\n", more[end + 1 :]
+        length += len(more)
+    return limits.stand_in(length, head) + b"\n", b""

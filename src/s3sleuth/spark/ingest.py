@@ -111,10 +111,10 @@ def _parse_piece(row: dict[str, Any], writer: BatchWriter) -> dict[str, Any]:
     for piece in parse_source(chunks, name, first_line=row["first_line"]):
         if piece.rows.num_rows:
             writer.add_grouped(piece.rows, piece.runs)
-        for number, reason, raw in piece.rejects:
+        for number, reason, raw, count in piece.rejects:
             writer.add_reject(name, number, reason, raw)
+            rejected += count
         lines += piece.lines
-        rejected += len(piece.rejects)
     return {"name": name, "lines": lines, "rejected": rejected, "error": None}
 
 
