@@ -84,23 +84,27 @@ def parse(block: Block) -> Parsed:
 
 
 def _blank_runs(lines: Lines, blank: np.ndarray) -> list[tuple[int, str, int, str, bytes, int]]:
-    """One reject per run of consecutive empty lines within a segment."""
+    """One reject per run of consecutive empty lines within a segment. Found from the edges
+    of the runs, so a block of millions of blank lines costs arrays the size of its runs."""
     if not blank.any():
         return []
-    where = np.flatnonzero(blank)
-    # a run breaks where the next blank line is not the next line, or is in another segment
-    breaks = (np.diff(where) != 1) | (np.diff(lines.segments[where]) != 0)
-    firsts = where[np.concatenate([[True], breaks])]
-    lasts = where[np.concatenate([breaks, [True]])]
+    edges = np.diff(blank.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    firsts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # a run that crosses into another segment is split where the segment starts
+    starts = np.flatnonzero(np.diff(lines.segments, prepend=np.int64(-1)) != 0)
     out = []
-    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        segment = int(lines.segments[first])
-        source = lines.sources[int(lines.segment_sources[segment])]
-        a, b = int(lines.numbers[first]), int(lines.numbers[last])
-        count = last - first + 1
-        reason = "the line is empty" if count == 1 else f"lines {a:,} to {b:,} are empty"
-        out.append((segment, source, a, reason + (f" ({count:,} lines)" if count > 1 else ""),
-                    b"", count))  # fmt: skip
+    for first, end in zip(firsts.tolist(), ends.tolist(), strict=True):
+        cuts = starts[(starts > first) & (starts < end)].tolist()
+        for a, b in zip([first, *cuts], [*cuts, end], strict=True):
+            segment = int(lines.segments[a])
+            source = lines.sources[int(lines.segment_sources[segment])]
+            low, high, count = int(lines.numbers[a]), int(lines.numbers[b - 1]), b - a
+            reason = (
+                "the line is empty"
+                if count == 1
+                else f"lines {low:,} to {high:,} are empty ({count:,} lines)"
+            )
+            out.append((segment, source, low, reason, b"", count))
     return out
 
 
