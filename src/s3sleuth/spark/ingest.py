@@ -166,7 +166,12 @@ def _admit(
     seen: set[str] = set()
     admitted_local: list[LocalSource] = []
     for source in local:
-        admission = admit(store, local_identity(store, source), WHOLE, seen)
+        try:
+            identity = local_identity(store, source)
+        except SourceError as err:  # a damaged .gz: named, the others go on (exit 1)
+            result.failed.append({"source": source.name, "error": str(err)})
+            continue
+        admission = admit(store, identity, WHOLE, seen)
         if admission is None:
             result.skipped += 1
             continue
