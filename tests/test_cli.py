@@ -314,3 +314,12 @@ def test_an_ingest_that_adds_no_requests_says_why(store: Path, tmp_path: Path) -
     assert "note: no new requests in the window; the store holds no requests" in late.stderr
     again = s3sleuth("ingest", str(ACCESS_SAMPLES[0]), "--store", str(store))
     assert "note:" not in again.stderr  # already in the store: that summary says so
+
+
+def test_csv_to_a_terminal_cannot_carry_escape_sequences(store: Path) -> None:
+    sql = "SELECT 'a' || chr(27) || ']0;pwned' || chr(7) AS x"
+    shown = _on_a_terminal("query", sql, "--store", str(store), "--format", "csv")
+    assert "\x1b]0;" not in shown and "\x07" not in shown
+    assert "\\x1b]0;pwned\\x07" in shown
+    piped = s3sleuth("query", sql, "--store", str(store), "--format", "csv")
+    assert "\x1b]0;pwned\x07" in piped.stdout  # a file gets the bytes as they are

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -221,6 +222,8 @@ def emit_rows(
         if output is None:
             return
     if output is None:
-        print(buffer.getvalue(), end="")
+        text = buffer.getvalue()
+        # JSON escapes control characters itself; CSV does not: a terminal shows them escaped.
+        print(scrub(text) if fmt == "csv" and sys.stdout.isatty() else text, end="")
     else:
         output.write_text(buffer.getvalue(), encoding="utf-8")
