@@ -132,6 +132,10 @@ def test_rerun_fetches_only_new_or_changed_objects(
     c.put_object(Bucket="logs", Key="rerun/2024-03-01-05-05-00-BBBBBBBBBBBBBBBB", Body=line)
     third = ingest(["s3://logs/rerun/"], tmp_path / "s", s3=options(s3))
     assert third.files == 2 and len(s3.proxy.object_gets("logs")) == 2
+    # the rewritten object's old rows are replaced by its new one, never kept beside it
+    per_object = rows(tmp_path / "s", f"SELECT count(*) FROM access_log "
+                      f"WHERE source_file = 's3://logs/{keys[0]}'")  # fmt: skip
+    assert per_object == 1
 
 
 def test_throttling_5xx_and_dropped_connections_are_retried(

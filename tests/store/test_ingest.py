@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3sleuth import ingest, query
+from s3sleuth import open as s3sleuth_open
 from s3sleuth.errors import SourceError
 from s3sleuth.parse import render_line
 from tests.conftest import ACCESS_SAMPLES, SAMPLES
@@ -362,3 +363,40 @@ def test_a_file_that_grows_adds_only_its_new_lines(store: Path, tmp_path: Path) 
     numbers = query("SELECT source_line FROM access_log ORDER BY 1", store).column(0).to_pylist()
     assert numbers == list(range(1, 111))
     assert ingest([str(log)], store).skipped == 1  # and then it is in the store
+
+
+def test_a_rewritten_file_replaces_its_old_rows(store: Path, tmp_path: Path) -> None:
+    lines = ACCESS_SAMPLES[0].read_bytes().splitlines(keepends=True)
+    log = tmp_path / "rewritten.log"
+    log.write_bytes(b"".join(lines[:30]))
+    other = tmp_path / "other.log"
+    other.write_bytes(b"".join(lines[100:110]))
+    ingest([str(log), str(other)], store)  # one batch, two sources
+    log.write_bytes(b"".join(lines[40:45]))  # new content under the same name
+    result = ingest([str(log)], store)
+    assert result.files == 1
+    ids = "SELECT source_file, count(*) AS n FROM access_log GROUP BY 1 ORDER BY 1"
+    assert query(ids, store).to_pylist() == [
+        {"source_file": str(other), "n": 10},  # the other source's rows stay
+        {"source_file": str(log), "n": 5},  # the old 30 are gone, never beside the new 5
+    ]
+    assert ingest([str(log)], store).skipped == 1
+    with s3sleuth_open(store) as opened:
+        assert opened.verify() == []  # the rewritten data files are recorded as they are
+
+
+def test_a_replacement_left_by_a_crash_is_finished_next_time(store: Path, tmp_path: Path) -> None:
+    from s3sleuth.store.store import StoreDir
+
+    lines = ACCESS_SAMPLES[0].read_bytes().splitlines(keepends=True)
+    log = tmp_path / "crash.log"
+    log.write_bytes(b"".join(lines[:20]))
+    ingest([str(log)], store)
+    target = StoreDir.open(store)
+    (identity,) = [r[0] for r in target.manifest._db.execute("SELECT identity FROM sources")]
+    target.manifest._db.execute(
+        "INSERT INTO replacements VALUES (?, ?, ?)", (identity, str(log), "no-such-batch")
+    )
+    target.close()
+    StoreDir.open(store).close()  # the next opening writer finishes it
+    assert count(store) == 0

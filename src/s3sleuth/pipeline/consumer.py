@@ -111,6 +111,7 @@ class Consumer:
                     lines - rejected,
                     rejected,
                     admission.wanted,
+                    replaces=admission.skip_bytes == 0,
                 )
             )
             self.result.files += 1

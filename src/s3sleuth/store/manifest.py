@@ -6,6 +6,7 @@ manifest rows are written in one transaction; that transaction is the commit poi
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s3sleuth.errors import DamagedStoreError
+
+# The store's tables, each a directory of Parquet files.
+TABLE_DIRS = ("access_log", "rejects", "transfer_events", "cloudtrail_events")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -47,6 +51,13 @@ CREATE TABLE IF NOT EXISTS files (
   sha256   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS files_by_batch ON files (batch_id);
+-- Sources whose content changed under the same name: the old identity's rows are removed
+-- from the data files once the batch with the new content is in (`store.replace`).
+CREATE TABLE IF NOT EXISTS replacements (
+  identity TEXT NOT NULL,  -- the old content
+  source   TEXT NOT NULL,
+  batch_id TEXT NOT NULL   -- the batch with the new content, whose rows stay
+);
 CREATE TABLE IF NOT EXISTS batches (
   batch_id   TEXT PRIMARY KEY,
   state      TEXT NOT NULL CHECK (state IN ('committing', 'done')),
@@ -69,6 +80,8 @@ class SourceEntry:
     parsed: int
     rejected: int
     window: Interval = WHOLE
+    # False for a file that only grew: its earlier content's rows are part of it and stay.
+    replaces: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,18 @@ class FileEntry:
     size: int
     rows: int
     sha256: str
+
+
+def file_entry(path: Path, name: str) -> FileEntry:
+    """What the manifest records of a data file: size, row count and checksum."""
+    import pyarrow.parquet as pq
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    return FileEntry(name, path.stat().st_size, rows, digest.hexdigest())
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -166,6 +191,13 @@ class Manifest:
             )
             db.execute("INSERT INTO batches VALUES (?, 'committing', ?)", (batch_id, now))
             # A source seen before under another window keeps its first row.
+            for e in entries:
+                if e.replaces:  # the same name with other content: that content goes
+                    db.execute(
+                        "INSERT INTO replacements SELECT identity, source, ? FROM sources "
+                        "WHERE source = ? AND identity <> ?",
+                        (batch_id, e.source, e.identity),
+                    )
             db.executemany(
                 "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*astuple(e)[:7], batch_id, now) for e in entries],
@@ -190,6 +222,23 @@ class Manifest:
             "SELECT path, size, rows, sha256, batch_id FROM files ORDER BY path"
         ).fetchall()
         return [(FileEntry(r[0], r[1], r[2], r[3]), r[4]) for r in rows]
+
+    def replacements(self) -> list[tuple[str, str, str]]:
+        """Pending (old identity, source, batch with the new content)."""
+        rows = self._db.execute("SELECT identity, source, batch_id FROM replacements").fetchall()
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def finish_replacement(self, identity: str, source: str) -> None:
+        """The old content's rows are gone: forget it."""
+        with self._transaction() as db:
+            for table in ("sources", "source_windows"):
+                db.execute(f"DELETE FROM {table} WHERE identity = ?", (identity,))
+            db.execute(
+                "DELETE FROM replacements WHERE identity = ? AND source = ?", (identity, source)
+            )
+
+    def forget_file(self, path: str) -> None:
+        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
 
     def update_file(self, entry: FileEntry) -> None:
         """A recorded file rewritten in place (the stored enrichment of a new version)."""

@@ -20,7 +20,6 @@ Either way no row is partial or duplicated, and the next ingest redoes only unco
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import uuid
@@ -30,11 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s3sleuth.errors import StoreError
-from s3sleuth.store.manifest import FileEntry, Manifest, SourceEntry
+from s3sleuth.store import replace
+from s3sleuth.store.manifest import TABLE_DIRS, Manifest, SourceEntry, file_entry
 
 ENV_VAR = "S3SLEUTH_STORE"
 DEFAULT_STORE = ".s3sleuth"
-TABLE_DIRS = ("access_log", "rejects", "transfer_events", "cloudtrail_events")
 
 
 def default_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -47,18 +46,6 @@ def _fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def file_entry(path: Path, name: str) -> FileEntry:
-    """What the manifest records of a data file: size, row count and checksum."""
-    import pyarrow.parquet as pq
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    rows = pq.ParquetFile(path).metadata.num_rows
-    return FileEntry(name, path.stat().st_size, rows, digest.hexdigest())
 
 
 class StagedBatch:
@@ -170,6 +157,7 @@ class StoreDir:
             _fsync_path(directory)
         self.manifest.mark_done(batch_id)
         shutil.rmtree(batch_dir, ignore_errors=True)
+        replace.apply(self)  # rows of content this batch replaced
 
     def recover(self) -> None:
         """Finish committed batches and delete uncommitted ones. Call with the lock held."""
@@ -183,6 +171,7 @@ class StoreDir:
                 self.finish_batch(batch_dir.name)
         for leftover in self.staging_dir.glob("stdin-*"):
             leftover.unlink(missing_ok=True)
+        replace.apply(self)  # a crash may have left replaced rows behind
 
     def recover_if_idle(self) -> None:
         try:

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from s3sleuth.store.store import TABLE_DIRS, StoreDir, file_entry
+from s3sleuth.store.manifest import TABLE_DIRS, file_entry
+from s3sleuth.store.store import StoreDir
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def upgrade(store: StoreDir) -> int:
     """Recompute the enrichment of every file written under other rules; how many were."""
     if is_current(store.root):
         return 0
-    from s3sleuth.store.store import file_entry
+    from s3sleuth.store.manifest import file_entry
 
     stale = [p for p in store.parquet_files("access_log") if file_version(p) != VERSION]
     recorded = {entry.path for entry, _ in store.manifest.files()}
