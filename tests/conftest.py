@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,32 @@ def s3sleuth(
         timeout=120,
         check=False,
     )
+
+
+def on_a_terminal(
+    argv: list[str], env: Mapping[str, str], *, cwd: Path | None = None, stderr: Any = None
+) -> tuple[int, str]:
+    """Run `argv` with stdout on a pseudo terminal (stderr too unless given); its exit status
+    and what the terminal received."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        argv, stdout=secondary, stderr=secondary if stderr is None else stderr, cwd=cwd,
+        env=dict(env),
+    )  # fmt: skip
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    return process.wait(timeout=300), b"".join(chunks).decode()
 
 
 # The sample access-log objects (named like S3's keys); the Transfer Family and CloudTrail

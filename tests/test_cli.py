@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import ACCESS_SAMPLES, SAMPLES, s3sleuth
+from tests.conftest import ACCESS_SAMPLES, SAMPLES, on_a_terminal, s3sleuth
 
 
 @pytest.fixture(scope="module")
@@ -166,27 +167,10 @@ def test_explain_ids_are_matched_as_logged(store: Path) -> None:
 
 def _on_a_terminal(*args: str, columns: int = 160) -> str:
     """The command's output when stdout is a (pseudo) terminal, as a person sees it."""
-    import os
-    import pty
-
-    primary, secondary = pty.openpty()
     env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "s3sleuth", *args], stdout=secondary, stderr=secondary, env=env
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # EIO: the other end is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(primary)
-    assert process.wait(timeout=120) == 0
-    return b"".join(chunks).decode()
+    code, shown = on_a_terminal([sys.executable, "-m", "s3sleuth", *args], env)
+    assert code == 0
+    return shown
 
 
 TIMES = (

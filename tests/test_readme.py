@@ -10,17 +10,15 @@ read). Its output must be what the README shows, times and rates aside.
 from __future__ import annotations
 
 import os
-import pty
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, missing
+from tests.conftest import REPO, missing, on_a_terminal
 
 README = REPO / "README.md"
 _BLOCK = re.compile(r"```console\n(.*?)```", re.S)
@@ -63,7 +61,6 @@ def _normal(text: str) -> str:
 
 
 def _on_a_terminal(command: str, cwd: Path) -> str:
-    primary, secondary = pty.openpty()
     bin_dir = str(Path(sys.executable).parent)  # where the console script is installed
     env = {
         **os.environ,
@@ -75,27 +72,10 @@ def _on_a_terminal(command: str, cwd: Path) -> str:
     }
     env.pop("S3SLEUTH_STORE", None)
     with (cwd / "stderr").open("w") as err:
-        process = subprocess.Popen(
-            ["bash", "-c", command],  # no pipefail: `| head` may stop the writer early
-            stdout=secondary,
-            stderr=err,
-            cwd=cwd,
-            env=env,
-        )
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the other end is closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(primary)
-        code = process.wait(timeout=300)
+        # no pipefail: `| head` may stop the writer early
+        code, shown = on_a_terminal(["bash", "-c", command], env, cwd=cwd, stderr=err)
     assert code == 0, f"{command!r} exited {code}: {(cwd / 'stderr').read_text()}"
-    return b"".join(chunks).decode()
+    return shown
 
 
 def test_the_readme_sessions_print_what_they_show(tmp_path: Path) -> None:

@@ -11,6 +11,14 @@ from s3sleuth.cli.diagnoses import Ask, diagnosis
 from s3sleuth.cost.estimate import BY
 from s3sleuth.cost.usage import BY as USAGE_BY
 
+depth_option = click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --by prefix: how many folders of the key make the prefix.",
+)
+
 
 @cli.command(
     "cost",
@@ -26,13 +34,7 @@ Examples:
     show_default=True,
     help="What each row is: a principal, bucket, key prefix, operation, client or network path.",
 )
-@click.option(
-    "--depth",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="With --by prefix: how many folders of the key make the prefix.",
-)
+@depth_option
 @click.option(
     "--prices",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -94,13 +96,7 @@ Examples:
     show_default=True,
     help="What each row is: a key, a key prefix, a principal or a client.",
 )
-@click.option(
-    "--depth",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="With --by prefix: how many folders of the key make the prefix.",
-)
+@depth_option
 @click.option(
     "--inventory",
     "inventory",

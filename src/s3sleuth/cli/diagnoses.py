@@ -10,6 +10,7 @@ import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,14 +59,7 @@ class Ask:
         n, _, _ = self.store.time_range(**self.window)
         if n:
             return
-        total, first, last = self.store.time_range()
-        held = (
-            f"the store holds {total:,} requests from {first:%Y-%m-%d %H:%M} to "
-            f"{last:%Y-%m-%d %H:%M} UTC"
-            if total and first and last
-            else "the store holds no requests"
-        )
-        click.echo(f"note: no requests in this window; {held}", err=True)
+        click.echo(f"note: no requests in this window; {holds(*self.store.time_range())}", err=True)
 
 
 ENGINE_OPTIONS = (
@@ -139,6 +133,16 @@ def open_session(store: Path | None, engine: str, sources: tuple[str, ...], **at
         click.echo(_ingest_summary(session.ingest(*sources)), err=True)
     warn_if_damaged(session)
     return session
+
+
+def holds(total: int, first: datetime | None, last: datetime | None) -> str:
+    """What a store holds, from `Store.time_range()`, in words."""
+    if total and first and last:
+        return (
+            f"the store holds {total:,} requests from {first:%Y-%m-%d %H:%M} to "
+            f"{last:%Y-%m-%d %H:%M} UTC"
+        )
+    return "the store holds no requests"
 
 
 def warn_if_damaged(session: Store) -> None:

@@ -174,17 +174,13 @@ def _nothing_added(sources: tuple[str, ...], window: Any, result: IngestResult) 
         why = "no logs found " + ("in the window" if windowed else "at those sources")
     if windowed and any(s.startswith("s3://") for s in sources):
         why += " (log object keys carry delivery times, widened by --slack hours)"
+    from s3sleuth.cli.diagnoses import holds
+
     try:
         with s3sleuth.open(result.store) as opened:
-            total, first, last = opened.time_range()
+            held = holds(*opened.time_range())
     except StoreError:  # nothing was ever written there
-        total, first, last = 0, None, None
-    held = (
-        f"the store holds {total:,} requests from {first:%Y-%m-%d %H:%M} to "
-        f"{last:%Y-%m-%d %H:%M} UTC"
-        if total and first and last
-        else "the store holds no requests"
-    )
+        held = holds(0, None, None)
     click.echo(f"note: {why}; {held}", err=True)
 
 
