@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from s3sleuth import synth
+from s3sleuth.fields import SINGLE_ENCODED_OPERATIONS
 
 ACCOUNT = synth.ACCOUNT
 _ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role"
@@ -75,7 +76,10 @@ def _request(
         ip=ip,
         requester=requester,
         operation=operation,
-        key_raw=quote(path, safe="/") if path else None,
+        # S3 encodes a key twice in most rows, once in lifecycle and batch-delete rows
+        key_raw=(path if operation in SINGLE_ENCODED_OPERATIONS else quote(path, safe="/"))
+        if path
+        else None,
         request_uri=uri,
         http_status=status,
         error_code=error,
