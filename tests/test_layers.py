@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "spark": 7,
     "diagnose": 8,
     "cost": 8,
+    "audit": 8,
     "output": 9,
     "reports": 9,
     "session": 10,

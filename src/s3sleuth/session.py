@@ -16,7 +16,7 @@ store), or defines the views in memory (when it may not).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -313,6 +313,25 @@ class Store:
         window = _window(since, until, bucket)
         reports = [Path(p) for p in inventory]
         return usage(self.engine, window, by=by, depth=depth, inventory=reports)
+
+    def audit(
+        self,
+        topic: str,
+        since: Time | None = None,
+        until: Time | None = None,
+        bucket: str | None = None,
+        *,
+        key: str | None = None,
+        summary: bool = False,
+        accounts: Mapping[str, str] | None = None,
+    ) -> Result[Row]:
+        """One audit topic: deletes, legacy-auth, acl, presigned, anonymous or cross-account.
+        `key` (a glob) and `summary` shape `deletes`; `accounts` (bucket -> owner account)
+        `cross-account`."""
+        from s3sleuth.audit.topics import Options, audit
+
+        options = Options(key, summary, dict(accounts or {}))
+        return audit(self.engine, topic, _window(since, until, bucket), options)
 
     def explain(
         self,

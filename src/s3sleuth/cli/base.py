@@ -148,6 +148,7 @@ COMMANDS = {
     "summary": "reports",
     "report": "reports",
     "cost": "cost",
+    "audit": "audit",
     "usage": "cost",
     "athena": "athena",
 }
