@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "diagnose": 8,
     "cost": 8,
     "audit": 8,
+    "detect": 8,
     "output": 9,
     "reports": 9,
     "session": 10,

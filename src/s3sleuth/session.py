@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from s3sleuth.cost.estimate import CostReport
     from s3sleuth.cost.prices import Prices
+    from s3sleuth.detect import DetectReport
     from s3sleuth.diagnose.denied import Finding
     from s3sleuth.diagnose.network import NetworkReport
     from s3sleuth.diagnose.result import Result, Row
@@ -332,6 +333,24 @@ class Store:
 
         options = Options(key, summary, dict(accounts or {}))
         return audit(self.engine, topic, _window(since, until, bucket), options)
+
+    def detect(
+        self,
+        since: Time | None = None,
+        until: Time | None = None,
+        bucket: str | None = None,
+        *,
+        config: str | os.PathLike[str] | None = None,
+        rules: str | os.PathLike[str] | None = None,
+    ) -> DetectReport:
+        """Every detection rule's findings (the built-in pack, plus the `.sql` rules in
+        `rules`), with thresholds from the TOML `config`."""
+        from s3sleuth.detect import detect
+        from s3sleuth.detect.config import Config
+
+        window = _window(since, until, bucket)
+        folder = Path(rules) if rules is not None else None
+        return detect(self.engine, window, config=Config.load(config), rules_dir=folder)
 
     def explain(
         self,

@@ -50,6 +50,12 @@ def test_cost_and_usage_sections_with_their_sql(report: Path) -> None:
     assert "top prefixes by downloads" in usage and "<summary>SQL" in usage
 
 
+def test_audit_and_detections_section(report: Path) -> None:
+    text = report.read_text()
+    part = text.split("<h2>Audit and detections</h2>", 1)[1]
+    assert "anonymous_writes" in part and part.count("<summary>SQL") >= 2
+
+
 def test_every_chart_and_table_shows_its_sql(report: Path) -> None:
     text = report.read_text()
     charts = text.count('class="chart"') + text.count("class='chart'")

@@ -194,7 +194,21 @@ def test_cost_and_usage_sections_agree_with_their_commands(report_store: Path) -
     assert s.usage is not None
     assert {r["value"]: r["downloads"] for r in s.usage.rows} == downloads
     titles = [x["title"] for x in s.to_dict()["sections"]]
-    assert titles[-3:] == [by_bucket.title, by_principal.title, "top prefixes by downloads"]
+    assert titles[-4:-1] == [by_bucket.title, by_principal.title, "top prefixes by downloads"]
+
+
+def test_audit_headlines_and_detections_agree_with_their_commands(report_store: Path) -> None:
+    import s3sleuth
+
+    s = summary(engine(report_store))
+    assert s.audit is not None
+    (counts,) = s.audit.rows
+    with s3sleuth.open(report_store) as opened:
+        deletes = opened.audit("deletes").to_dicts()
+        detected = opened.detect().to_dicts()
+    assert counts["deletes"] == len(deletes)
+    assert s.detections.to_dicts() == detected
+    assert s.to_dict()["detect"] == detected
 
 
 def test_each_cost_and_usage_section_has_sql_that_reproduces_it(report_store: Path) -> None:

@@ -209,3 +209,18 @@ def audit(
             hint="choose one of " + ", ".join(TOPICS),
         )
     return TOPICS[topic](engine, window or Window(), options or Options())
+
+
+def headlines_sql(window: Window) -> str:
+    """Athena SQL: how many requests each audit topic would list, in one scan."""
+    old = ", ".join(string_literal(v) for v in OLD_TLS)
+    return f"""
+SELECT
+  count_if(operation IN ('REST.DELETE.OBJECT', 'BATCH.DELETE.OBJECT', 'S3.EXPIRE.OBJECT',
+    'S3.CREATE.DELETEMARKER', 'REST.DELETE.BUCKET') AND http_status < 300) AS deletes,
+  count_if(signature_version = 'SigV2' OR tls_version IN ({old})) AS legacy_auth,
+  count_if(acl_required = 'Yes') AS acl,
+  count_if(authentication_type = 'QueryString') AS presigned,
+  count_if(requester IS NULL AND http_status < 400) AS anonymous,
+  count_if(requester IS NULL AND http_status < 400 AND ({_WRITES})) AS anonymous_writes
+FROM access_log WHERE {window.where()}"""

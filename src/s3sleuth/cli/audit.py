@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
 from s3sleuth.audit.topics import TOPICS
 from s3sleuth.cli.base import cli
-from s3sleuth.cli.diagnoses import Ask, diagnosis
+from s3sleuth.cli.diagnoses import Ask, diagnosis, diagnosis_with
 from s3sleuth.errors import UsageError
 
 
@@ -71,3 +75,53 @@ def audit_command(
         click.echo(result.sql)
         return
     ask.show(result)
+
+
+@cli.command(
+    "detect",
+    epilog="""\b
+Examples:
+  s3sleuth detect --since 1d --fail-on high      # exit 3 on a high finding (cron, CI)
+  s3sleuth detect --rules ./my-rules --format sarif > s3sleuth.sarif""",
+)
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of your own .sql rules, run with the built-in pack (same name: yours wins).",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file of thresholds, allow-lists, business hours and time zone "
+    "(see the README for the keys and defaults).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["low", "medium", "high"]),
+    help="Exit with status 3 when a finding of this severity or above exists.",
+)
+@diagnosis_with(("table", "json", "csv", "sarif"))
+def detect_command(
+    ask: Ask, rules_dir: Path | None, config: Path | None, fail_on: str | None
+) -> None:
+    """Run the detection rules: attacks, misuse and risky configuration in the logs.
+
+    Sixteen built-in rules (insecure transport, SigV2, anonymous writes and read bursts, new
+    addresses and principals, bulk download against a principal's own baseline, enumeration,
+    credential-like keys, ransom notes and web shells, bucket configuration changes, mass
+    deletion, VPC-endpoint principals on public addresses, scanner agents, off-hours use,
+    widely shared presigned URLs). Rules that learn what is usual use the data before --since.
+    """
+    report = ask.store.detect(**ask.window, config=config, rules=rules_dir)
+    if ask.fmt == "sarif":
+        from importlib.metadata import version
+
+        from s3sleuth.detect.sarif import sarif
+
+        click.echo(json.dumps(sarif(report, version("s3sleuth")), indent=2))
+    else:
+        ask.show(report)
+    if fail_on and report.at_least(fail_on):
+        click.echo(f"{len(report.at_least(fail_on))} finding(s) at or above {fail_on}", err=True)
+        sys.exit(3)

@@ -149,6 +149,7 @@ COMMANDS = {
     "report": "reports",
     "cost": "cost",
     "audit": "audit",
+    "detect": "audit",
     "usage": "cost",
     "athena": "athena",
 }

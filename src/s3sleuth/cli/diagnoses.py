@@ -164,6 +164,17 @@ def diagnosis(func: Callable[..., None]) -> Callable[..., None]:
     return _with_session(func, ("table", "json", "csv"))
 
 
+def diagnosis_with(
+    formats: tuple[str, ...],
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`diagnosis`, with other output formats."""
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        return _with_session(func, formats)
+
+    return decorate
+
+
 def report_options(func: Callable[..., None]) -> Callable[..., None]:
     """The shared options without --format: for a command that writes a file of its own."""
     return _with_session(func, ())

@@ -156,6 +156,27 @@ def _findings(s: Summary) -> str:
     return "".join(out)
 
 
+DETECTIONS_SHOWN = 50
+
+
+def _audit(s: Summary) -> str:
+    """The audit headlines, and the detect findings (most severe first)."""
+    out = []
+    if s.audit is not None and s.audit.rows:
+        out.append(_table(s.audit.rows, list(s.audit.rows[0])) + _sql(s.audit))
+    rows = [{k: f[k] for k in ("severity", "rule", "summary", "requests", "first_seen")}
+            for f in s.detections[:DETECTIONS_SHOWN]]  # fmt: skip
+    if len(s.detections) > DETECTIONS_SHOWN:
+        out.append(f"<p>Showing {DETECTIONS_SHOWN} of {len(s.detections)} detections, most "
+                   "severe first (all of them: <code>s3sleuth detect</code>).</p>")  # fmt: skip
+    if rows:
+        out.append(_table(rows, list(rows[0])))
+    else:
+        out.append("<p>No detection rule found anything.</p>")
+    out.append(_sql(Section("detect", s.detections.sql, [])))
+    return "".join(out)
+
+
 def _usage(s: Summary) -> str:
     if s.usage is None:
         return ""
@@ -213,6 +234,8 @@ those of <code>s3sleuth cost</code>, which prints them.</p>
     }
 <h2>Who reads which data</h2>
 {_usage(s)}
+<h2>Audit and detections</h2>
+{_audit(s)}
 <script type="application/json" id="report-data">{_json_for_script(data)}</script>
 <script>{SCRIPT}</script>
 </body></html>

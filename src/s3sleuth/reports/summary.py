@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from s3sleuth.audit.topics import headlines_sql
 from s3sleuth.cost.prices import BUILT_IN, Prices
+from s3sleuth.detect import detect
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import Finding, denied
 from s3sleuth.diagnose.network import network
@@ -44,6 +46,8 @@ class Summary:
     client_rows: Result[Row] = field(default_factory=lambda: Result([]))
     costs: list[Section] = field(default_factory=list)  # by principal, by bucket
     usage: Section | None = None  # downloads per top-level prefix
+    audit: Section | None = None  # how many requests each audit topic lists
+    detections: Result[Row] = field(default_factory=lambda: Result([]))  # detect findings
 
     @property
     def findings_sql(self) -> str:
@@ -53,6 +57,7 @@ class Summary:
         """Every section in its JSON form, keyed by name."""
         sections = [self.totals, self.series, self.latency, self.network, *self.tops]
         sections += [*self.costs, *([self.usage] if self.usage else [])]
+        sections += [self.audit] if self.audit else []
         out: dict[str, Any] = {
             "window": jsonable(
                 {
@@ -68,6 +73,7 @@ class Summary:
             "denied": self.findings.to_dicts(),
             "network": [r.to_dict() for r in self.network_rows],
             "clients": self.client_rows.to_dicts(),
+            "detect": self.detections.to_dicts(),
         }
         return out
 
@@ -181,4 +187,7 @@ FROM access_log WHERE {where} GROUP BY 1 ORDER BY 2 DESC""",
     out.client_rows = clients(engine, window)
     out.costs = [Section(*t) for t in found.by_cost]
     out.usage = Section(*found.by_downloads)
+    audit_sql = headlines_sql(window)
+    out.audit = _section("audit headlines (s3sleuth audit TOPIC lists them)", audit_sql, engine)
+    out.detections = detect(engine, window)
     return out

@@ -113,4 +113,14 @@ def render(s: Summary, console: Console) -> None:
         )
     top = sorted(families.items(), key=lambda kv: -kv[1])[:5]
     lines.append("clients: " + ", ".join(f"{scrub(k)} {v:,}" for k, v in top))
+    if s.audit is not None and s.audit.rows:
+        counts = s.audit.rows[0]
+        lines.append("audit: " + ", ".join(f"{k.replace('_', '-')} {int(v or 0):,}"
+                                           for k, v in counts.items()))  # fmt: skip
+    by_severity = {
+        level: sum(1 for f in s.detections if f["severity"] == level)
+        for level in ("high", "medium", "low")
+    }
+    lines.append("detect: " + ", ".join(f"{n} {level}" for level, n in by_severity.items()))
+    lines += [f"detect: [{f['severity']}] {scrub(f['summary'])}" for f in s.detections[:5]]
     console.print(Group(*(Text(f"- {line}") for line in lines)))
