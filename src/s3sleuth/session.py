@@ -125,6 +125,8 @@ class Store:
         store = StoreDir(self.root)
         try:
             return quick(store)
+        except (S3SleuthError, OSError):  # a store this process may only read: no check
+            return []
         finally:
             store.close()
 

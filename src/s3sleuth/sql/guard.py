@@ -10,6 +10,7 @@ and EXPLAIN of those; no table functions or tables that name files; no `getenv`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from typing import Any
@@ -73,5 +74,21 @@ def _check_tree(tree: Any) -> None:
 
 
 def check_all(statements: list[str]) -> None:
+    """Check each statement; statements found read-only before are remembered on disk (next
+    to the translation cache), so a repeated query does not load sqlglot to check it."""
+    from s3sleuth.sql.translate import cache_dir, versions
+
+    text = "\0".join((versions(), "read-only", *statements))
+    key = hashlib.sha256(text.encode()).hexdigest()
+    directory = cache_dir()
+    marker = directory.parent / "read-only" / key if directory is not None else None
+    if marker is not None and marker.exists():
+        return
     for statement in statements:
         check(statement)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # a read-only home: check every time

@@ -37,7 +37,7 @@ def cache_dir() -> Path | None:
 
 
 @cache
-def _versions() -> str:
+def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     from s3sleuth import __version__
@@ -49,7 +49,7 @@ def _versions() -> str:
 
 
 def _key(sql: str, target: str, source: str, typed_time: bool) -> str:
-    text = "\0".join((_versions(), source, target, str(typed_time), sql))
+    text = "\0".join((versions(), source, target, str(typed_time), sql))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Protocol
 
 from s3sleuth.store.manifest import TABLE_DIRS, Manifest, file_entry
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class _Store(Protocol):
@@ -32,6 +31,9 @@ class _Store(Protocol):
 
 def _without(path: Path, source: str) -> pa.Table | None:
     """The file's rows not from `source`; None when it holds none of that source's rows."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     names = pq.read_table(path, columns=["source_file"]).column("source_file")
     if not pc.any(pc.equal(names, source)).as_py():
         return None
@@ -41,6 +43,8 @@ def _without(path: Path, source: str) -> pa.Table | None:
 
 def remove_rows(store: _Store, source: str, keep_batch: str) -> int:
     """Rewrite every data file outside `keep_batch` without `source`'s rows; how many went."""
+    import pyarrow.parquet as pq
+
     recorded = {entry.path for entry, _ in store.manifest.files()}
     removed = 0
     for table in TABLE_DIRS:

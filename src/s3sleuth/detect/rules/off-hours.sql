@@ -5,7 +5,7 @@
 SELECT coalesce(principal_name, min(requester)) || ' used ' || bucket || ' outside business hours' AS summary,
   $principal_arn AS principal_arn, bucket, min(time) AS first_seen, max(time) AS last_seen,
   count(*) AS requests, slice(array_sort(array_agg(request_id)), 1, 5) AS evidence
-FROM (SELECT *, time AT TIME ZONE '$time_zone' AS local FROM access_log) AS t
+FROM (SELECT *, $local_time AS local FROM access_log) AS t
 WHERE $window AND requester IS NOT NULL AND principal_type IN ('assumed-role', 'iam-user')
   AND (hour(local) < $business_start OR hour(local) >= $business_end
        OR day_of_week(local) NOT IN ($business_days))
