@@ -202,6 +202,9 @@ def test_the_pack_has_fifteen_rules_or_more_each_documented() -> None:
     pack = rules()
     assert len(pack) >= 15
     assert all(r.description and r.severity in ("low", "medium", "high") for r in pack)
+    standard = {"summary", "principal_arn", "bucket", "first_seen", "last_seen", "requests",
+                "evidence"}  # fmt: skip
+    assert all(standard <= set(r.keys) for r in pack)
 
 
 def test_own_rules_run_beside_the_pack_and_override_by_name(store: Path, tmp_path: Path) -> None:

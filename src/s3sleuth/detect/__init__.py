@@ -1,7 +1,8 @@
 """`s3sleuth detect`: a pack of detection rules over the access log, and your own.
 
 A rule is one `.sql` file: a header of `-- key: value` lines (`name`, `severity` low, medium
-or high, `description`, and `mitre`, an ATT&CK technique, where one fits), then one Athena
+or high, `description`, `mitre`, an ATT&CK technique, where one fits, and `keys`, what its
+findings carry), then one Athena
 SELECT whose rows are findings: `summary`, `principal_arn`, `bucket`, `first_seen`,
 `last_seen`, `requests`, `evidence` (a few request ids), and any other keys it wants. In the
 SQL, `$window` is the window's condition and `$before` the time before it (the baseline of
@@ -36,6 +37,7 @@ class Rule:
     mitre: str | None
     sql: str
     path: Path
+    keys: tuple[str, ...] = ()  # what its findings carry (`-- keys:`), checked as it runs
 
     @classmethod
     def load(cls, path: Path) -> Rule:
@@ -54,6 +56,7 @@ class Rule:
                 f"rule {path} {what}",
                 hint="start a rule with -- name:, -- severity:, -- description: lines",
             )
+        keys = tuple(k.strip() for k in header.get("keys", "").split(",") if k.strip())
         return cls(
             header["name"],
             header["severity"],
@@ -61,6 +64,7 @@ class Rule:
             header.get("mitre"),
             "\n".join(body).strip(),
             path,
+            keys,
         )
 
     def query(self, window: Window, config: Config) -> str:
@@ -138,6 +142,12 @@ def detect(
         sql = rule.query(window, config)
         shown.append(f"-- {rule.name} ({rule.severity})\n{sql}")
         for row in rows(engine.records(sql)):
+            missing = [k for k in rule.keys if k not in row]
+            if missing:
+                raise UsageError(
+                    f"rule {rule.name} gives no {', '.join(missing)}",
+                    hint=f"its SELECT must return the keys its -- keys: line names ({rule.path})",
+                )
             if _allowed(row, config):
                 continue
             row["evidence"] = [e for e in (row.get("evidence") or []) if e is not None]

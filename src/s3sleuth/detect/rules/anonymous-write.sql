@@ -2,6 +2,7 @@
 -- severity: high
 -- mitre: T1565.001
 -- description: Unauthenticated requests that wrote or deleted objects: the bucket is writable by anyone.
+-- keys: summary, principal_arn, bucket, first_seen, last_seen, requests, evidence
 SELECT 'anonymous ' || operation || ' succeeded on ' || bucket AS summary,
   NULL AS principal_arn, bucket, min(time) AS first_seen, max(time) AS last_seen,
   count(*) AS requests, slice(array_sort(array_agg(request_id)), 1, 5) AS evidence

@@ -2,6 +2,7 @@
 -- severity: medium
 -- mitre: T1562.008
 -- description: Changes to a bucket's policy, logging, versioning, lifecycle, replication, ACL, encryption or public access block.
+-- keys: summary, principal_arn, bucket, first_seen, last_seen, requests, evidence
 SELECT coalesce(principal_name, min(requester)) || ' changed ' || bucket || ': ' || array_join(array_sort(array_agg(DISTINCT operation)), ', ') AS summary,
   $principal_arn AS principal_arn, bucket, min(time) AS first_seen, max(time) AS last_seen,
   count(*) AS requests, slice(array_sort(array_agg(request_id)), 1, 5) AS evidence

@@ -2,6 +2,7 @@
 -- severity: high
 -- mitre: T1530
 -- description: A principal read far more bytes per hour than its own baseline before the window.
+-- keys: summary, principal_arn, bucket, first_seen, last_seen, requests, evidence
 WITH reads AS (
   SELECT $principal_arn AS principal, principal_name, requester, bucket, time, request_id,
     coalesce(bytes_sent, 0) AS bytes

@@ -2,6 +2,7 @@
 -- severity: medium
 -- mitre: T1078.004
 -- description: A principal that reached the bucket only through a VPC endpoint before the window now comes from public addresses (stolen credentials used elsewhere, or a broken route).
+-- keys: summary, principal_arn, bucket, first_seen, last_seen, requests, evidence
 WITH before AS (
   SELECT $principal_arn AS principal, bucket,
     sum(CASE WHEN network_path = 'public' THEN 1 ELSE 0 END) AS public_requests,

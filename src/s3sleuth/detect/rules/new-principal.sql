@@ -2,6 +2,7 @@
 -- severity: low
 -- mitre: T1078
 -- description: A principal that never used this bucket before the window.
+-- keys: summary, principal_arn, bucket, first_seen, last_seen, requests, evidence
 SELECT coalesce(a.principal_name, min(a.requester)) || ' used ' || a.bucket || ' for the first time' AS summary,
   $a_principal_arn AS principal_arn, a.bucket, min(a.time) AS first_seen,
   max(a.time) AS last_seen, count(*) AS requests,

@@ -2,6 +2,7 @@
 -- severity: low
 -- mitre: T1078
 -- description: A source address a principal never used with this bucket before the window.
+-- keys: summary, principal_arn, bucket, remote_ip, first_seen, last_seen, requests, evidence
 SELECT coalesce(a.principal_name, min(a.requester)) || ' used ' || a.bucket || ' from new address ' || a.remote_ip AS summary,
   $a_principal_arn AS principal_arn, a.bucket, a.remote_ip, min(a.time) AS first_seen,
   max(a.time) AS last_seen, count(*) AS requests,

@@ -2,6 +2,7 @@
 -- severity: low
 -- mitre: T1078
 -- description: Authenticated requests outside business hours or days (config: business_hours, business_days, time_zone).
+-- keys: summary, principal_arn, bucket, first_seen, last_seen, requests, evidence
 SELECT coalesce(principal_name, min(requester)) || ' used ' || bucket || ' outside business hours' AS summary,
   $principal_arn AS principal_arn, bucket, min(time) AS first_seen, max(time) AS last_seen,
   count(*) AS requests, slice(array_sort(array_agg(request_id)), 1, 5) AS evidence

@@ -2,6 +2,7 @@
 -- severity: high
 -- mitre: T1486
 -- description: Uploads of ransom notes, encrypted-file markers, or executable web content (.php, .jsp, .aspx, .exe).
+-- keys: summary, principal_arn, bucket, first_seen, last_seen, requests, evidence
 SELECT coalesce(principal_name, min(requester), 'an anonymous caller') || ' uploaded ' || min(key) || ' to ' || bucket AS summary,
   $principal_arn AS principal_arn, bucket, min(time) AS first_seen, max(time) AS last_seen,
   count(*) AS requests, slice(array_sort(array_agg(request_id)), 1, 5) AS evidence
