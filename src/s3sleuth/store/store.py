@@ -24,13 +24,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from s3sleuth.errors import StoreError
 from s3sleuth.store import replace
-from s3sleuth.store.manifest import TABLE_DIRS, Manifest, SourceEntry, file_entry
+from s3sleuth.store.manifest import TABLE_DIRS, FileEntry, Manifest, SourceEntry, file_entry
 
 ENV_VAR = "S3SLEUTH_STORE"
 DEFAULT_STORE = ".s3sleuth"
@@ -68,11 +69,14 @@ class StagedBatch:
         return sorted(p for p in self.dir.rglob("*.parquet") if p.is_file())
 
     def commit(self, entries: Iterable[SourceEntry]) -> None:
-        files = []
-        for path in self.files():
+        def record(path: Path) -> FileEntry:
             _fsync_path(path)
             target = self.store._destination(self.dir, path).relative_to(self.store.root)
-            files.append(file_entry(path, str(target)))
+            return file_entry(path, str(target))
+
+        # fsync and checksum the files side by side: both wait on the disk or release the GIL
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="s3sleuth-commit") as pool:
+            files = list(pool.map(record, self.files()))
         self.store.manifest.commit_batch(self.id, entries, files)
         self.store.finish_batch(self.id)
 
