@@ -1,6 +1,7 @@
 """Every detection rule on a log made for it: it flags its case and not the look-alike.
 
-The baseline (before --since) is 08:00-09:00; the window is 10:00 to midnight on a Friday.
+The baseline (before --since) is 08:00-09:00 on a Friday; the window is from 10:00 that day
+to the end of Saturday.
 Thresholds come from a config file, so a handful of rows cross them.
 """
 
@@ -21,7 +22,7 @@ from s3sleuth.parse.render import render_line
 from tests.conftest import s3sleuth as run
 
 DAY = datetime(2024, 3, 1, tzinfo=UTC)  # a Friday
-SINCE, UNTIL = "2024-03-01T10:00:00+00:00", "2024-03-02T00:00:00+00:00"
+SINCE, UNTIL = "2024-03-01T10:00:00+00:00", "2024-03-03T00:00:00+00:00"
 ACCOUNT = "111122223333"
 CONFIG = """
 reads_per_source = 5
@@ -99,6 +100,7 @@ ROWS = [
     row(627, "trent", user_agent="aws-cli/2.15.30 lang/python#3.11.8 md/pyimpl#CPython"),
     row(20 * 60 + 30, "lee"),  # 20:30 UTC: off-hours in UTC, 15:30 in New York
     row(23 * 60 + 30, "judy"),  # 23:30 UTC: off-hours everywhere near
+    row(24 * 60 + 600, "walter"),  # Saturday 10:00: a working hour, not a working day
     *[row(628 + i / 10, "alice", authentication_type="QueryString", key_raw="shared/r.pdf",
           remote_ip=f"203.0.113.{20 + i}",
           request_uri=f"GET /shared/r.pdf?{SIGNED}&X-Amz-Expires=3600 HTTP/1.1")
@@ -155,7 +157,7 @@ def names(found: list[dict[str, Any]]) -> set[str]:
         ("mass-deletion", {"henry"}, {"ivan"}),
         ("endpoint-principal-public", {"vpc-app"}, {"uma", "dave"}),
         ("scanner-agent", {""}, {"trent"}),
-        ("off-hours", {"lee", "judy"}, {"alice", "grace"}),
+        ("off-hours", {"lee", "judy", "walter"}, {"alice", "grace"}),
         ("presigned-many-addresses", {"alice"}, set()),
     ],
 )

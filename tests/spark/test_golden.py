@@ -52,3 +52,40 @@ def test_cost_and_usage_on_spark_equal_duckdb(spark: SparkSession, stores: dict[
             assert on_spark.cost(by=by).to_dicts() == on_duckdb.cost(by=by).to_dicts(), by
         expected = on_duckdb.usage(by="key").to_dicts()
         assert expected and on_spark.usage(by="key").to_dicts() == expected
+
+
+def test_audit_and_detect_on_spark_equal_duckdb(spark: SparkSession, tmp_path: Path) -> None:
+    import random
+
+    from s3sleuth import synth
+    from s3sleuth.parse.render import render_line
+    from tests.audit.test_topics import REQUESTS, _line
+    from tests.detect import test_rules as detect_case
+
+    audit_log = tmp_path / "audit.log"
+    audit_log.write_text("".join(_line(i, o) + "\n" for i, (_, o) in enumerate(REQUESTS)))
+    spark_ingest(spark, [str(audit_log)], tmp_path / "audit")
+    spark_audit = s3sleuth.open(tmp_path / "audit", engine="spark", spark=spark)
+    with spark_audit, s3sleuth.open(tmp_path / "audit") as duckdb_audit:
+        for topic in ("deletes", "legacy-auth", "acl", "presigned", "anonymous", "cross-account"):
+            assert spark_audit.audit(topic).to_dicts() == duckdb_audit.audit(topic).to_dicts()
+    lines = []
+    for i, values in enumerate(detect_case.ROWS):
+        values = dict(values)
+        when = values.pop("_when")
+        lines.append(render_line(synth.record(random.Random(i), when, **values)) + "\n")
+    (tmp_path / "detect.log").write_text("".join(lines))
+    (tmp_path / "detect.toml").write_text(detect_case.CONFIG)
+    spark_ingest(spark, [str(tmp_path / "detect.log")], tmp_path / "detect")
+    window = (detect_case.SINCE, detect_case.UNTIL)
+    config = tmp_path / "detect.toml"
+    spark_detect = s3sleuth.open(tmp_path / "detect", engine="spark", spark=spark)
+    with spark_detect, s3sleuth.open(tmp_path / "detect") as duckdb_detect:
+        spark_found = spark_detect.detect(*window, config=config).to_dicts()
+        duckdb_found = duckdb_detect.detect(*window, config=config).to_dicts()
+
+    def key(row: dict[str, object]) -> tuple[str, str, str]:
+        return (str(row["rule"]), str(row["principal_arn"]), str(row.get("remote_ip")))
+
+    assert sorted(map(key, spark_found)) == sorted(map(key, duckdb_found))
+    assert len(duckdb_found) >= 15

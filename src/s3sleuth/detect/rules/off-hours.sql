@@ -9,5 +9,6 @@ SELECT coalesce(principal_name, min(requester)) || ' used ' || bucket || ' outsi
 FROM (SELECT *, $local_time AS local FROM access_log) AS t
 WHERE $window AND requester IS NOT NULL AND principal_type IN ('assumed-role', 'iam-user')
   AND (hour(local) < $business_start OR hour(local) >= $business_end
-       OR day_of_week(local) NOT IN ($business_days))
+       -- the ISO weekday, counted from Monday 1970-01-05 (day_of_week is not portable)
+       OR (date_diff('day', DATE '1970-01-05', CAST(local AS date)) % 7) + 1 NOT IN ($business_days))
 GROUP BY $principal_arn, principal_name, bucket
