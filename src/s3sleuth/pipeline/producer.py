@@ -223,11 +223,13 @@ class Producer:
         if before is None:
             return None
         identity, size, lines = before
-        digest = hashlib.sha256()
+        digest, last = hashlib.sha256(), b""
         with open(source.path, "rb") as f:
-            head = f.read(size)
-            digest.update(head)
-            if not head.endswith(b"\n") or "sha256:" + digest.copy().hexdigest() != identity:
+            left = size
+            while left and (block := f.read(min(left, 1 << 20))):  # never the whole prefix
+                digest.update(block)
+                left, last = left - len(block), block[-1:]
+            if last != b"\n" or "sha256:" + digest.copy().hexdigest() != identity:
                 return None
             while block := f.read(1 << 20):
                 digest.update(block)
