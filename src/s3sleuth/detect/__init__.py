@@ -69,13 +69,10 @@ class Rule:
 
     def query(self, window: Window, config: Config) -> str:
         """The rule's SQL for `window`, with the config's values."""
+        # the baseline: the same bucket, up to the window's start (none without a start)
         before = (
-            f"time < from_iso8601_timestamp('{window.since.isoformat()}')"
-            if window.since
-            else "FALSE"
+            Window(until=window.since, bucket=window.bucket).where() if window.since else "FALSE"
         )
-        if window.bucket and window.since:
-            before += f" AND bucket = '{window.bucket}'"
         values = {
             "window": window.where(),
             "a_window": window.where("a"),
