@@ -161,10 +161,9 @@ def _simple(build: Callable[[Window, Options], str]) -> Callable[..., Result[Row
     def run(engine: Engine, window: Window, options: Options) -> Result[Row]:
         sql = build(window, options)
         found = rows(engine.records(sql))
-        for row in found:
-            for name in ("sample_addresses",):
-                if name in row and row[name] is not None:
-                    row[name] = [v for v in row[name] if v is not None]
+        for row in found:  # array_agg keeps NULL (an address-less request): drop it
+            if row.get("sample_addresses") is not None:
+                row["sample_addresses"] = [v for v in row["sample_addresses"] if v is not None]
         return Result(found, sql=sql.strip(), columns=tuple(found[0]) if found else ())
 
     return run
