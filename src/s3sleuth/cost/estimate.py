@@ -32,14 +32,15 @@ def prefix_sql(depth: int) -> str:
     return f"regexp_extract(key, '^((?:[^/]*/){{0,{depth}}})', 1)"
 
 
-def grouping(by: str, depth: int = 1) -> dict[str, str]:
+def grouping(by: str, depth: int = 1, allowed: tuple[str, ...] = BY) -> dict[str, str]:
     """The output columns of a grouping and their Athena SQL. `by` may join several with
-    commas (`principal,bucket`: a row per principal and bucket)."""
+    commas (`principal,bucket`: a row per principal and bucket); `allowed` is what the
+    asking command offers (`cost` and `usage` offer different ones)."""
     parts = by.split(",")
-    unknown = [part for part in parts if part not in BY]
+    unknown = [part for part in parts if part not in allowed]
     if unknown or not by:
         raise UsageError(
-            f"cannot group by {by!r}", hint="{by} takes " + ", ".join(BY), params=("by",)
+            f"cannot group by {by!r}", hint="{by} takes " + ", ".join(allowed), params=("by",)
         )
     if depth < 1:
         raise UsageError(
@@ -48,6 +49,7 @@ def grouping(by: str, depth: int = 1) -> dict[str, str]:
     columns = {
         "principal": {"principal_arn": principal_arn_sql(), "principal_name": "principal_name"},
         "bucket": {"bucket": "bucket"},
+        "key": {"bucket": "bucket", "key": "key"},
         "prefix": {"bucket": "bucket", "prefix": prefix_sql(depth)},
         "operation": {"operation": "operation"},
         "client": {"client": "client"},

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from s3sleuth.cost.estimate import prefix_sql
+from s3sleuth.cost.estimate import grouping, prefix_sql
 from s3sleuth.diagnose.principal import principal_arn_sql
 from s3sleuth.diagnose.result import Result, Row, rows
 from s3sleuth.engines import Engine
@@ -25,22 +25,9 @@ READS = "operation IN ('REST.GET.OBJECT', 'WEBSITE.GET.OBJECT') AND http_status 
 _PRINCIPAL = f"coalesce({principal_arn_sql()}, 'anonymous')"
 
 
-def grouping(by: str, depth: int = 1) -> dict[str, str]:
-    if by not in BY:
-        raise UsageError(
-            f"cannot group by {by!r}", hint="{by} takes " + ", ".join(BY), params=("by",)
-        )
-    return {
-        "key": {"bucket": "bucket", "key": "key"},
-        "prefix": {"bucket": "bucket", "prefix": prefix_sql(depth)},
-        "principal": {"principal_arn": principal_arn_sql(), "principal_name": "principal_name"},
-        "client": {"client": "client"},
-    }[by]
-
-
 def usage_sql(window: Window, by: str = "prefix", depth: int = 1) -> str:
     """The Athena SQL behind the downloads."""
-    keys = grouping(by, depth)
+    keys = grouping(by, depth, BY)
     select = ", ".join(e if e == n else f"{e} AS {n}" for n, e in keys.items())
     group = ", ".join(keys.values())
     return f"""
