@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from s3sleuth.errors import UsageError
+from s3sleuth.sql.literal import string_literal
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Config:
         return cls(**values)
 
     def placeholders(self) -> dict[str, str]:
-        """The SQL text each `{name}` in a rule stands for."""
+        """The SQL text each `$name` in a rule stands for."""
         out = {
             f.name: str(getattr(self, f.name))
             for f in fields(self)
@@ -84,8 +85,11 @@ class Config:
         first, last = self.business_hours
         out["business_start"], out["business_end"] = str(first), str(last)
         out["business_days"] = ", ".join(str(d) for d in self.business_days)
-        zone = self.time_zone.replace("'", "")
-        out["time_zone"] = zone
-        # UTC is the stored time's own zone: no conversion per row (0.49 s against 0.1 s)
-        out["local_time"] = "time" if zone.upper() == "UTC" else f"time AT TIME ZONE '{zone}'"
+        out["time_zone"] = self.time_zone.replace("'", "")  # for rules that quote it
+        zone = string_literal(self.time_zone)
+        # UTC is the stored time's own zone: no conversion per row (the off-hours rule took
+        # 0.49 s on 4M rows with it)
+        out["local_time"] = (
+            "time" if self.time_zone.upper() == "UTC" else f"time AT TIME ZONE {zone}"
+        )
         return out
