@@ -21,14 +21,17 @@ def fields_markdown() -> str:
         "",
         "## The 27 log fields",
         "",
-        "| # | AWS name | `access_log` column | type | Athena column | meaning |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "The JSON key is the field's name in a record delivered through CloudWatch Logs (and"
+        " its column in the S3 Tables mirror).",
+        "",
+        "| # | AWS name | `access_log` column | type | Athena column | JSON key | meaning |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for f in FIELDS:
         quoted = " Quoted on the wire." if f.quoted else ""
         out.append(
             f"| {f.position} | {f.aws_name} | `{f.name}` | {types[f.name]} | "
-            f"`{f.athena}` | {f.doc}{quoted} |"
+            f"`{f.athena}` | `{f.json_key}` | {f.doc}{quoted} |"
         )
     out += [
         "",

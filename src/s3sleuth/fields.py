@@ -36,10 +36,17 @@ class Field:
     # What the field can hold (a regular expression over the whole token; `-` always fits):
     # a line whose fields do not fit is read another way, or rejected, never shifted.
     vocabulary: str | None = None
+    # Its key in the JSON record of a CloudWatch Logs delivery (and the S3 Tables column),
+    # when that is not `name` (format-cloudwatch.md §2.2).
+    json: str = ""
 
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
+
+    @property
+    def json_key(self) -> str:
+        return self.json or self.name
 
 
 FIELDS: tuple[Field, ...] = (
@@ -50,8 +57,17 @@ FIELDS: tuple[Field, ...] = (
         "bucketowner",
         "str",
         "Canonical user ID of the source bucket's owner.",
+        json="bucket_owner_id",
     ),
-    Field(2, "bucket", "Bucket", "bucket_name", "str", "Bucket the request was processed against."),
+    Field(
+        2,
+        "bucket",
+        "Bucket",
+        "bucket_name",
+        "str",
+        "Bucket the request was processed against.",
+        json="bucket_name",
+    ),
     Field(
         3,
         "time",
@@ -59,6 +75,7 @@ FIELDS: tuple[Field, ...] = (
         "requestdatetime",
         "time",
         "Time the request was received, normalised to UTC.",
+        json="request_time",
     ),
     Field(
         4, "remote_ip", "Remote IP", "remoteip", "str", "Apparent client address (IPv4 or IPv6)."
@@ -94,6 +111,7 @@ FIELDS: tuple[Field, ...] = (
         "key",
         "str",
         "Object key, decoded the way S3 encodes it; `key_raw` keeps the logged form.",
+        json="key_name",
     ),
     Field(
         9,
@@ -129,6 +147,7 @@ FIELDS: tuple[Field, ...] = (
         "Response body bytes sent; `-` on the wire means 0.",
         dash_is_zero=True,
         athena_type="BIGINT",
+        json="bytes_sent_size",
     ),
     Field(
         13,
@@ -146,6 +165,7 @@ FIELDS: tuple[Field, ...] = (
         "totaltime",
         "int",
         "Milliseconds from request received to last response byte sent.",
+        json="total_duration",
     ),
     Field(
         15,
@@ -154,6 +174,7 @@ FIELDS: tuple[Field, ...] = (
         "turnaroundtime",
         "int",
         "Milliseconds S3 spent processing the request.",
+        json="turn_around_duration",
     ),
     Field(
         16, "referer", "Referer", "referrer", "str", "HTTP Referer header, verbatim.", quoted=True
@@ -282,18 +303,40 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
     Column(
         "extra_fields",
         "VARCHAR",
-        "Trailing fields this version does not know, space-separated as logged.",
+        "Fields this version does not know: trailing fields of a text line, space-separated"
+        " as logged; unknown keys of a JSON record, as a JSON object.",
     ),
-    Column("source_file", "VARCHAR", "File or object the line came from."),
-    Column("source_line", "BIGINT", "1-based line number within source_file."),
+    Column(
+        "source_file",
+        "VARCHAR",
+        "File or object the line came from; `cloudwatch://GROUP/STREAM` for a log event.",
+    ),
+    Column(
+        "source_line",
+        "BIGINT",
+        "1-based line number within source_file; for JSON and Parquet, the record's position"
+        " (its ordinal in the file, or among the events of its stream read in one run).",
+    ),
     Column("field_count", "SMALLINT", "How many fields the line had (its format era)."),
     Column(
         "raw_line",
         "BLOB",
         "The line's exact bytes, kept only when the fields alone cannot reproduce it.",
     ),
+    Column(
+        "delivery",
+        "VARCHAR",
+        "How the record was delivered: `text` (a log file), `json` (CloudWatch Logs, or a"
+        " JSON file) or `parquet`.",
+    ),
+    Column("schema_version", "VARCHAR", "`schema_version_id` of a JSON or Parquet record."),
+    Column("bucket_arn", "VARCHAR", "`bucket_arn` of a JSON or Parquet record."),
     Column("date", "DATE", "UTC date of `time`; the partition key."),
 )
+
+# The columns only JSON and Parquet records carry: column -> key in the record.
+JSON_ONLY: dict[str, str] = {"schema_version": "schema_version_id", "bucket_arn": "bucket_arn"}
+DELIVERIES: tuple[str, ...] = ("text", "json", "parquet")
 
 COLUMN_ORDER: tuple[str, ...] = (
     *(f.name for f in FIELDS[:8]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pyarrow as pa
 
 from s3sleuth.fields import REJECT_COLUMNS, column_types
@@ -34,5 +35,14 @@ def arrow_schema(columns: Mapping[str, str], dictionary: tuple[str, ...] = ()) -
     )
 
 
-ACCESS_LOG_SCHEMA = arrow_schema(column_types(), dictionary=("source_file",))
+ACCESS_LOG_SCHEMA = arrow_schema(column_types(), dictionary=("source_file", "delivery"))
+
+
+def constant(value: str, rows: int) -> pa.DictionaryArray:
+    """`value` on every row, as a dictionary column (no per-row copy of the string)."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(rows, np.int32)), pa.array([value], pa.string())
+    )
+
+
 REJECT_SCHEMA = arrow_schema(REJECT_COLUMNS)

@@ -154,3 +154,28 @@ def test_every_file_has_the_current_columns_in_order(store: Path, tmp_path: Path
     assert _stored(copy).equals(_stored(store))
     for file in (copy / "access_log").rglob("*.parquet"):
         assert pq.read_schema(file).names == expected
+
+
+def test_a_store_from_before_json_deliveries_gets_the_new_columns(
+    store: Path, tmp_path: Path
+) -> None:
+    """Files written before `delivery`, `schema_version` and `bucket_arn` existed hold text
+    lines: the upgrade adds the columns, `text` and NULLs, and the rows are otherwise kept."""
+    from tests.conftest import ACCESS_SAMPLES
+
+    text = tmp_path / "text"
+    s3sleuth.ingest([str(p) for p in ACCESS_SAMPLES[:2]], text)
+    copy = tmp_path / "copy"
+    shutil.copytree(text, copy)
+    for file in (copy / "access_log").rglob("*.parquet"):
+        table = pq.read_table(file)
+        pq.write_table(table.drop_columns(["delivery", "schema_version", "bucket_arn"]), file)
+    (copy / upgrade.MARKER).write_text("0000000000000000\n")
+    with s3sleuth.open(copy) as opened:
+        rows = opened.query(
+            "SELECT delivery, count(*) AS n, count(schema_version) AS versions,"
+            " count(bucket_arn) AS arns FROM access_log GROUP BY 1"
+        ).to_pylist()
+    total = _stored(text).num_rows
+    assert rows == [{"delivery": "text", "n": total, "versions": 0, "arns": 0}]
+    assert _stored(copy).equals(_stored(text))

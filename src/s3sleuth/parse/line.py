@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from s3sleuth import limits
-from s3sleuth.fields import BY_NAME, FIELDS, KNOWN_FIELDS, MIN_FIELDS, Field
+from s3sleuth.fields import BY_NAME, FIELDS, JSON_ONLY, KNOWN_FIELDS, MIN_FIELDS, Field
 from s3sleuth.parse.keys import decode_key
 from s3sleuth.parse.render import render_line
 
@@ -310,4 +310,6 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     record["raw_line"] = None if exact else line
     time = record["time"]
     record["date"] = time.date() if time is not None else None
+    record["delivery"] = "text"
+    record.update(dict.fromkeys(JSON_ONLY))
     return record

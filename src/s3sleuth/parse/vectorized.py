@@ -13,13 +13,13 @@ import numpy as np
 import pyarrow as pa
 
 from s3sleuth import limits
-from s3sleuth.fields import COLUMN_ORDER
+from s3sleuth.fields import COLUMN_ORDER, JSON_ONLY
 from s3sleuth.parse import columns as col
 from s3sleuth.parse import compiled
 from s3sleuth.parse.framing import Lines
 from s3sleuth.parse.split_compiled import split_compiled
 from s3sleuth.parse.split_csv import split_csv
-from s3sleuth.schema import ACCESS_LOG_SCHEMA
+from s3sleuth.schema import ACCESS_LOG_SCHEMA, constant
 
 
 def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
@@ -40,4 +40,7 @@ def parse_block(lines: Lines) -> tuple[pa.Table, col.Ints]:
     )
     table = table.append_column("source_line", pa.array(lines.numbers[rows], pa.int64()))
     table = table.append_column("raw_line", pa.nulls(n, pa.binary()))
+    table = table.append_column("delivery", constant("text", n))
+    for name in JSON_ONLY:
+        table = table.append_column(name, pa.nulls(n, pa.string()))
     return table.select(list(COLUMN_ORDER)), rows

@@ -41,6 +41,9 @@ DICTIONARY_COLUMNS = [
     "source_region",
     "source_file",
     "field_count",
+    "delivery",
+    "schema_version",
+    "bucket_arn",
     "date",
 ]
 

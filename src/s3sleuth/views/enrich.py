@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cache
 
+from s3sleuth.fields import COLUMN_ORDER
 from s3sleuth.views.billing import tier_sql
 
 
@@ -214,8 +215,11 @@ def enrichment_sql(dialect: str = "duckdb") -> str:
 
 
 # What a change to the rules changes: stored columns computed under another version are stale.
+# The stored columns are part of it: a file written with other columns is rewritten too.
 VERSION = hashlib.sha256(
-    "\n".join(f"{e.name}:{','.join(e.inputs)}:{e.athena}" for e in ENRICHMENTS).encode()
+    "\n".join(
+        [*(f"{e.name}:{','.join(e.inputs)}:{e.athena}" for e in ENRICHMENTS), *COLUMN_ORDER]
+    ).encode()
 ).hexdigest()[:16]
 METADATA_KEY = b"s3sleuth.enrichment"  # in each access_log Parquet file's key-value metadata
 # The request line is unique to nearly every row: its four parts are split on read, when a

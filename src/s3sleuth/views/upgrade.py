@@ -48,14 +48,20 @@ def _rewrite(path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from s3sleuth.schema import ACCESS_LOG_SCHEMA
+    from s3sleuth.schema import ACCESS_LOG_SCHEMA, constant
     from s3sleuth.store.writer import write_access_log
     from s3sleuth.views.compute import enrich_table
 
     stored = pq.read_table(path)
     for field in ACCESS_LOG_SCHEMA:  # the current columns, in order (older files: fill in)
         if field.name not in stored.column_names:
-            stored = stored.append_column(field, pa.nulls(stored.num_rows, field.type))
+            # Files from before `delivery` existed hold text lines: nothing else was read.
+            filler = (
+                constant("text", stored.num_rows)
+                if field.name == "delivery"
+                else pa.nulls(stored.num_rows, field.type)
+            )
+            stored = stored.append_column(field, filler)
     table = enrich_table(stored.select(ACCESS_LOG_SCHEMA.names).cast(ACCESS_LOG_SCHEMA))
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as out:
