@@ -5,21 +5,33 @@ from __future__ import annotations
 import re
 
 from s3sleuth.events.transfer import is_legacy_line
+from s3sleuth.parse.deliveries import PARQUET_MAGIC, is_export
 
-KINDS = ("access", "transfer", "cloudtrail")
+KINDS = ("access", "transfer", "cloudtrail", "sal-json")
 HEAD_BYTES = 64 << 10
 
 _CLOUDTRAIL = re.compile(rb'"(?:Records|digestStartTime|eventVersion)"\s*:')
 _TRANSFER = re.compile(rb'"(?:activity-type|events|logStreamName)"\s*:')
+# Keys only the JSON record of an access log has (also inside an envelope's message string,
+# where its quotes are escaped).
+_SAL_JSON = re.compile(
+    rb'\\?"(?:schema_version_id|bucket_owner_id|bytes_sent_size|turn_around_duration'
+    rb'|request_time|key_name)\\?"\s*:'
+)
 
 
 def detect(head: bytes) -> str:
-    """`access`, `transfer` or `cloudtrail` from the first bytes of a (decompressed) file.
+    """`access`, `transfer`, `cloudtrail` or `sal-json` (a CloudWatch Logs delivery of
+    access logs, JSON or Parquet) from the first bytes of a (decompressed) file.
 
     Anything unrecognised is read as an access log, whose parser rejects (and keeps) what it
     cannot read: nothing is dropped because the guess was wrong.
     """
+    if head.startswith(PARQUET_MAGIC):
+        return "sal-json"  # vended delivery's Parquet: the only Parquet logs there are
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if (text.startswith((b"{", b"[")) or is_export(text)) and _SAL_JSON.search(text):
+        return "sal-json"
     if text.startswith((b"{", b"[")):
         if _CLOUDTRAIL.search(text):
             return "cloudtrail"

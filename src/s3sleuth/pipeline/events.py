@@ -1,4 +1,5 @@
-"""Ingest of Transfer Family and CloudTrail files: parse, stage, commit like access logs.
+"""Ingest of Transfer Family and CloudTrail files, and of CloudWatch Logs deliveries of
+access logs (`sal-json`, see pipeline.records): parse, stage, commit like access logs.
 
 Event files are small next to access logs (a CloudTrail file is a few MB), so each is read
 whole and converted in the main process. They share the store's manifest (content-hash
@@ -20,6 +21,7 @@ from s3sleuth.events.cloudtrail import parse_cloudtrail
 from s3sleuth.events.detect import HEAD_BYTES, KINDS, detect
 from s3sleuth.events.tables import EVENT_TABLES, TIME_COLUMN
 from s3sleuth.events.transfer import parse_transfer
+from s3sleuth.pipeline.records import RecordWriter
 from s3sleuth.schema import REJECT_SCHEMA, arrow_schema
 from s3sleuth.sources import LocalSource
 from s3sleuth.store.manifest import SourceEntry
@@ -82,9 +84,18 @@ class EventIngest:
         self.rejects: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
         self._files = 0
+        self.records: RecordWriter | None = None  # CloudWatch Logs deliveries of access logs
 
     def add(self, source: LocalSource, identity: str, kind: str) -> tuple[int, int]:
         """Parse one file into the batch; returns (records read, rejected)."""
+        if self.batch is None:
+            self.batch = self.store.new_batch()
+        if kind == "sal-json":
+            if self.records is None:
+                self.records = RecordWriter(self.batch)
+            stored, rejected = self.records.add(source)
+            self._entry(source, identity, stored, rejected)
+            return stored + rejected, rejected
         table, parser = TABLES[kind]
         rows: list[dict[str, Any]] = []
         rejected = 0
@@ -96,23 +107,27 @@ class EventIngest:
                 rejected += 1
             else:
                 rows.append({**row, "source_file": source.name, "source_line": line})
-        if self.batch is None:
-            self.batch = self.store.new_batch()
         if rows:
             self._files += 1
             _write(self.batch, table, rows, self._files)
         self.counts[table] = self.counts.get(table, 0) + len(rows)
-        total = len(rows) + rejected
+        self._entry(source, identity, len(rows), rejected)
+        return len(rows) + rejected, rejected
+
+    def _entry(self, source: LocalSource, identity: str, rows: int, rejected: int) -> None:
         self.entries.append(
             SourceEntry(
-                identity, source.name, source.size, source.mtime_ns, total, len(rows), rejected
+                identity, source.name, source.size, source.mtime_ns, rows + rejected, rows,
+                rejected,
             )
-        )
-        return total, rejected
+        )  # fmt: skip
 
     def commit(self) -> None:
         if self.batch is None:
             return
+        if self.records is not None:
+            self.records.finish()
+            self.counts["access_log"] = self.records.rows
         if self.rejects:
             directory = self.batch.table_dir("rejects", 0)
             directory.mkdir(parents=True, exist_ok=True)
@@ -124,5 +139,7 @@ class EventIngest:
         self.batch = None
 
     def abandon(self) -> None:
+        if self.records is not None:
+            self.records.close()
         if self.batch is not None:
             self.batch.discard()

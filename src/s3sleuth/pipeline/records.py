@@ -1,0 +1,121 @@
+"""Storing CloudWatch Logs deliveries of access logs (JSON or Parquet) as `access_log` rows.
+
+Each record becomes the row its text line would (parse.record), written by the same writer
+as text lines, so the rows carry the same enrichment and partitions; what cannot be read goes
+to `rejects` with its source, position and reason. A file is read as a stream (Parquet a
+batch at a time), so its size does not bound memory.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from s3sleuth.events.detect import HEAD_BYTES
+from s3sleuth.parse.deliveries import (
+    PARQUET_MAGIC,
+    Item,
+    Record,
+    Unreadable,
+    export_records,
+    is_export,
+    json_records,
+    parquet_records,
+)
+from s3sleuth.parse.record import RecordRejected, to_row
+from s3sleuth.schema import ACCESS_LOG_SCHEMA
+from s3sleuth.sources import LocalSource
+from s3sleuth.store.store import StagedBatch
+from s3sleuth.store.writer import BatchWriter
+
+ROWS_PER_TABLE = 20_000
+
+
+def items(source: LocalSource) -> tuple[str, Iterator[Item]]:
+    """(`json` or `parquet`, the file's records), by what the file holds."""
+    with source.open() as stream:
+        head = stream.read(HEAD_BYTES)
+    if head.startswith(PARQUET_MAGIC):
+        if source.compressed:  # Parquet needs to seek: a gzipped one is read into memory
+            with source.open() as stream:
+                return "parquet", parquet_records(io.BytesIO(stream.read()))
+        return "parquet", parquet_records(source.path)
+    reader = export_records if is_export(head.lstrip()) else json_records
+    return "json", _closing(source, reader)
+
+
+def _closing(source: LocalSource, reader: Any) -> Iterator[Item]:
+    with source.open() as stream:
+        yield from reader(stream)
+
+
+def converted(
+    found: Iterable[Item], delivery: str
+) -> Iterator[tuple[int, dict[str, Any] | str, bytes]]:
+    """(position, row or the reason it was rejected, raw) of each record."""
+    for item in found:
+        if isinstance(item, Unreadable):
+            yield item.position, item.reason, item.raw
+            continue
+        assert isinstance(item, Record)
+        try:
+            yield item.position, to_row(item.value, delivery, item.event_time), item.raw
+        except RecordRejected as err:
+            yield item.position, str(err), item.raw
+
+
+class RecordWriter:
+    """Writes the records of delivery files into one batch's `access_log` and `rejects`."""
+
+    def __init__(self, batch: StagedBatch) -> None:
+        from s3sleuth.views.compute import enrich_table  # rows carry the enrichment
+
+        self.writer = BatchWriter(batch, transform=enrich_table)
+        self.rows = 0
+
+    def add(self, source: LocalSource) -> tuple[int, int]:
+        """Store one file's records; (rows, rejected)."""
+        rows = rejected = 0
+        pending: list[dict[str, Any]] = []
+        try:
+            delivery, found = items(source)
+            for position, row, raw in converted(found, delivery):
+                if isinstance(row, str):
+                    self.writer.add_reject(source.name, position, row, raw)
+                    rejected += 1
+                    continue
+                row["source_file"], row["source_line"] = source.name, position
+                pending.append(row)
+                if len(pending) >= ROWS_PER_TABLE:
+                    rows += self._flush(pending)
+        except (EOFError, OSError, zlib.error) as err:  # a truncated or corrupt gzip
+            raise source.unreadable(err) from None
+        rows += self._flush(pending)
+        self.rows += rows
+        return rows, rejected
+
+    def add_reject(self, source: str, position: int, reason: str, raw: bytes) -> None:
+        self.writer.add_reject(source, position, reason, raw)
+
+    def add_rows(self, pending: list[dict[str, Any]]) -> int:
+        """Queue rows (and empty `pending`); how many."""
+        self.rows += len(pending)
+        return self._flush(pending)
+
+    def _flush(self, pending: list[dict[str, Any]]) -> int:
+        count = len(pending)
+        if pending:
+            self.writer.add_table(pa.Table.from_pylist(pending, schema=ACCESS_LOG_SCHEMA))
+            pending.clear()
+        return count
+
+    def finish(self) -> None:
+        self.writer.flush(wait=True)
+        self.writer.close()
+
+    def close(self) -> None:
+        self.writer.close()
