@@ -17,10 +17,7 @@ boto3 is imported only here, and only when an `s3://` source is used (the `s3` e
 
 from __future__ import annotations
 
-import random
 import re
-import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -28,24 +25,13 @@ from functools import partial
 from typing import Any, TypeVar
 
 from s3sleuth.errors import MissingExtraError, SourceError, UsageError
+from s3sleuth.sources.retry import Budget, call, code_of, retryable
 
 T = TypeVar("T")
 
 SLACK = timedelta(days=1)
 _SIMPLE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9A-Za-z]+$")
 _DAY_FOLDER = re.compile(r"(?:^|/)\d{4}/\d{2}/\d{2}/$")
-_RETRYABLE_CODES = {
-    "SlowDown",
-    "Throttling",
-    "ThrottlingException",
-    "RequestTimeout",
-    "InternalError",
-    "ServiceUnavailable",
-    "503",
-    "500",
-    "502",
-    "504",
-}
 
 
 @dataclass(frozen=True)
@@ -195,23 +181,11 @@ class S3Reader:
         self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
         self.backoff = backoff
         self.request_deadline = request_deadline
-        self.retry_budget = _Budget(run_deadline)
+        self.retry_budget = Budget(run_deadline)
         self.page_size = 1000  # S3's own maximum; tests list in smaller pages
 
     def _call(self, what: Callable[[], T]) -> T:
-        """`what()`, retried on throttling, 5xx and dropped connections with backoff, until
-        it succeeds, fails for good, or the request's or the run's retry time is spent."""
-        started, attempt = time.monotonic(), 0
-        while True:
-            attempt += 1
-            try:
-                return what()
-            except Exception as err:
-                pause = min(5.0, self.backoff * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
-                late = time.monotonic() + pause - started > self.request_deadline
-                if not _retryable(err) or late or not self.retry_budget.spend(pause):
-                    raise
-                time.sleep(pause)
+        return call(what, self.backoff, self.request_deadline, self.retry_budget)
 
     # -- listing -------------------------------------------------------------------------
     def _pages(
@@ -235,7 +209,7 @@ class S3Reader:
             yield from self._walk(location.bucket, location.prefix, window)
         except Exception as err:
             error = _translate(err, location, "list")
-            error.transient = _retryable(err)
+            error.transient = retryable(err)
             raise error from None
 
     def _walk(self, bucket: str, prefix: str, window: Range) -> Iterator[S3Object]:
@@ -312,48 +286,10 @@ class S3Reader:
             raise _translate(err, S3Location(obj.bucket, obj.key), "get") from None
 
 
-class _Budget:
-    """The time a whole run may spend waiting to retry; shared by the fetching threads."""
-
-    def __init__(self, seconds: float) -> None:
-        self.left = seconds
-        self._lock = threading.Lock()
-
-    def spend(self, seconds: float) -> bool:
-        with self._lock:
-            if self.left < seconds:
-                self.left = 0.0
-                return False
-            self.left -= seconds
-            return True
-
-
-def _code(err: Exception) -> str:
-    response = getattr(err, "response", None) or {}
-    error = response.get("Error", {}) if isinstance(response, dict) else {}
-    return str(error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-
-
-def _retryable(err: Exception) -> bool:
-    name = type(err).__name__
-    if name in {
-        "ConnectionClosedError",
-        "EndpointConnectionError",
-        "ReadTimeoutError",
-        "ConnectTimeoutError",
-        "ResponseStreamingError",
-        "IncompleteReadError",
-        "ProtocolError",
-        "ConnectionError",
-    }:
-        return True
-    return _code(err) in _RETRYABLE_CODES
-
-
 def _translate(err: Exception, where: S3Location, action: str) -> SourceError:
     """One-line messages that say what to do."""
     uri = f"s3://{where.bucket}/{where.prefix}"
-    name, code = type(err).__name__, _code(err)
+    name, code = type(err).__name__, code_of(err)
     if isinstance(err, SourceError):
         return err
     if name in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
