@@ -18,6 +18,11 @@ _ERRORS = {
     "500": (500, "InternalError", "We encountered an internal error. Please try again."),
     "denied": (403, "AccessDenied", "Access Denied"),
 }
+# The JSON protocol of CloudWatch Logs: errors are a JSON body with `__type`.
+_JSON_ERRORS = {
+    "throttle": (400, "ThrottlingException", "Rate exceeded"),
+    "logs-denied": (400, "AccessDeniedException", "User is not authorized"),
+}
 
 
 @dataclass
@@ -26,7 +31,7 @@ class Fault:
 
     method: str
     path_contains: str
-    kind: str  # slowdown, 500, denied, drop
+    kind: str  # slowdown, 500, denied, drop; throttle, logs-denied (CloudWatch Logs)
     times: int = 1
     query_contains: str = ""
 
@@ -86,6 +91,15 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             if proxy.delay:
                 time.sleep(proxy.delay)
             fault = proxy.fault_for(self.command, url.path, url.query)
+            if fault is not None and fault.kind in _JSON_ERRORS:
+                status, code, message = _JSON_ERRORS[fault.kind]
+                payload = f'{{"__type": "{code}", "message": "{message}"}}'.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
             if fault is not None and fault.kind in _ERRORS:
                 status, code, message = _ERRORS[fault.kind]
                 payload = (

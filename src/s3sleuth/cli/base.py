@@ -267,6 +267,8 @@ def _ingest_summary(result: IngestResult) -> str:
     among = f" (of which {' and '.join(events)})" if events else ""
     if result.outside_window:
         among += f", {result.outside_window:,} outside the window or already stored"
+    if result.log_events_known:
+        among += f", {result.log_events_known:,} log events already in the store"
     return (
         f"Ingested {_count(result.files, 'file')}{skipped}: {result.lines:,} lines read, "
         f"{result.parsed:,} parsed{among}, {result.rejected:,} rejected "

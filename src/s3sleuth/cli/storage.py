@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     epilog="""\b
 Examples:
   s3sleuth ingest ./logs/ --store ./store
-  s3sleuth ingest s3://my-log-bucket/logs/ --since 7d --profile prod""",
+  s3sleuth ingest s3://my-log-bucket/logs/ --since 7d --profile prod
+  s3sleuth ingest cloudwatch:///aws/vendedlogs/s3/my-bucket/S3_SERVER_ACCESS_LOGS""",
 )
 @click.argument("sources", nargs=-1, required=True)
 @store_option
@@ -39,17 +40,23 @@ Examples:
 @click.option(
     "--type",
     "kind",
-    type=click.Choice(["auto", "access", "transfer", "cloudtrail"]),
+    type=click.Choice(["auto", "access", "transfer", "cloudtrail", "sal-json"]),
     default="auto",
     show_default=True,
     help="Kind of log: auto tells each file's kind by its content; the others read every "
-    "file as S3 access logs, Transfer Family logs or CloudTrail files.",
+    "file as S3 access logs (text), Transfer Family logs, CloudTrail files, or S3 access "
+    "logs delivered through CloudWatch Logs (JSON records in any envelope, or Parquet).",
 )
 @click.option("--since", help="Keep records from this time: ISO (2024-02-01T10:00) or an age (7d).")
 @click.option("--until", help="Keep records before this time, in the same forms.")
-@click.option("--profile", help="AWS profile for s3:// sources (default: boto3's chain).")
-@click.option("--region", help="AWS region of the log bucket.")
-@click.option("--endpoint-url", help="S3 endpoint URL (an S3-compatible store, or a test server).")
+@click.option(
+    "--profile", help="AWS profile for s3:// and cloudwatch:// sources (default: boto3's chain)."
+)
+@click.option("--region", help="AWS region of the log bucket or log group.")
+@click.option(
+    "--endpoint-url",
+    help="Endpoint URL of S3 or CloudWatch Logs (an S3-compatible store, or a test server).",
+)
 @click.option(
     "--pool",
     type=click.IntRange(min=1, max=256),
@@ -70,14 +77,15 @@ Examples:
     type=click.FloatRange(min=0),
     default=60,
     show_default=True,
-    help="Seconds one S3 request (a listing page, an object) may keep being retried.",
+    help="Seconds one AWS request (a listing page, an object, a page of log events) may "
+    "keep being retried.",
 )
 @click.option(
     "--retry-budget",
     type=click.FloatRange(min=0),
     default=300,
     show_default=True,
-    help="Seconds the whole run may spend waiting to retry S3 requests; then what still "
+    help="Seconds the whole run may spend waiting to retry AWS requests; then what still "
     "fails is named and the run ends (exit 1).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -120,25 +128,30 @@ def ingest_command(
     A SOURCE is a file, a directory (walked recursively, hidden files skipped), a glob, a
     .gz file, - for stdin, or s3://BUCKET/PREFIX (the log bucket itself, with the s3
     extra: both key layouts, pruned by --since/--until, fetched --pool at a time; a re-run
-    fetches only new or changed objects). Sources already in the store (same content) are
-    skipped, so running it again is safe. Lines that do not parse go to the `rejects` table.
+    fetches only new or changed objects), or cloudwatch://LOG_GROUP (access logs delivered
+    to CloudWatch Logs; a re-run reads only events it does not have). Sources already in
+    the store (same content) are skipped, so running it again is safe. Lines that do not
+    parse go to the `rejects` table.
 
-    Besides S3 access logs, it reads AWS Transfer Family logs (JSON events, KEY=value
-    lines, or `aws logs filter-log-events` output) into `transfer_events`, and CloudTrail
-    files (.json or .json.gz) into `cloudtrail_events`.
+    Access logs delivered through CloudWatch Logs are read in every envelope: `aws logs
+    filter-log-events` output, export files, JSON Lines or Parquet from vended delivery,
+    subscription payloads. Besides S3 access logs, it reads AWS Transfer Family logs (JSON
+    events, KEY=value lines, or `aws logs filter-log-events` output) into
+    `transfer_events`, and CloudTrail files (.json or .json.gz) into `cloudtrail_events`.
     """
-    if engine == "spark":
-        _report(_spark_ingest(sources, store, kind, since or until), fmt)
-        return
     from datetime import timedelta
 
     from s3sleuth.sources.s3 import S3Options
-    from s3sleuth.window import Window
 
-    window = Window.parse(since, until, None)
     options = S3Options(
         profile, region, endpoint_url, pool, timedelta(hours=slack), retry_for, retry_budget
     )
+    if engine == "spark":
+        _report(_spark_ingest(sources, store, kind, since or until, options), fmt)
+        return
+    from s3sleuth.window import Window
+
+    window = Window.parse(since, until, None)
     bar = _Bar(enabled=not quiet)
     try:
         result = _local_ingest(
@@ -185,7 +198,7 @@ def _nothing_added(sources: tuple[str, ...], window: Any, result: IngestResult) 
 
 
 def _spark_ingest(
-    sources: tuple[str, ...], store: Path | None, kind: str, windowed: str | None
+    sources: tuple[str, ...], store: Path | None, kind: str, windowed: str | None, s3: Any
 ) -> IngestResult:
     if windowed or any(s.startswith("s3://") for s in sources):
         raise UsageError(
@@ -194,7 +207,7 @@ def _spark_ingest(
         )
     from s3sleuth.spark import ingest, session
 
-    return ingest(session(), list(sources), store, kind=kind)
+    return ingest(session(), list(sources), store, kind=kind, s3=s3)
 
 
 def _local_ingest(*args: Any, **options: Any) -> IngestResult:

@@ -88,7 +88,7 @@ def session(
     *,
     kind: str = "auto",
     progress: Progress | None = None,
-    is_remote: Callable[[str], bool] = lambda spec: spec.startswith("s3://"),
+    is_remote: Callable[[str], bool] = lambda spec: spec.startswith(("s3://", "cloudwatch://")),
 ) -> Iterator[Session]:
     """The shared skeleton: yields once the local sources are planned; on a clean exit stores
     the event files and rebuilds the catalog. Specs `is_remote` says are left to the engine."""
@@ -126,5 +126,14 @@ def check_remote_kind(specs: Sequence[str], kind: str) -> None:
         raise UsageError(
             "s3:// sources are read as access logs",
             hint="leave out {kind}, or set it to access",
+            params=("kind",),
+        )
+    if any(spec.startswith("cloudwatch://") for spec in specs) and kind not in (
+        "auto",
+        "sal-json",
+    ):
+        raise UsageError(
+            "cloudwatch:// sources are read as JSON access-log records",
+            hint="leave out {kind}, or set it to sal-json",
             params=("kind",),
         )

@@ -22,6 +22,7 @@ from s3sleuth.errors import SourceError
 from s3sleuth.memory import reuse_freed_memory
 from s3sleuth.parse.block import Block, Parsed, parse
 from s3sleuth.pipeline import core
+from s3sleuth.pipeline.cloudwatch import ingest_log_groups
 from s3sleuth.pipeline.consumer import Consumer
 from s3sleuth.pipeline.core import check_remote_kind, plan
 from s3sleuth.pipeline.producer import Admission, Commit, LateDuplicate, Producer, admit
@@ -201,11 +202,12 @@ def ingest(
     flush_rows: int = 150_000,  # with 2 workers' blocks in flight, peak memory stays < 1 GiB
     workers: int = WORKERS,
 ) -> IngestResult:
-    """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`, `s3://BUCKET/PREFIX`)
-    into the store.
+    """Ingest SOURCE arguments (files, directories, globs, `.gz`, `-`, `s3://BUCKET/PREFIX`,
+    `cloudwatch://LOG_GROUP`) into the store.
 
-    `kind` is `auto` (tell each file's kind by its content), or `access`, `transfer` or
-    `cloudtrail` to read every file as that kind of log. `since`/`until` keep only the
+    `kind` is `auto` (tell each file's kind by its content), or `access`, `transfer`,
+    `cloudtrail` or `sal-json` (a CloudWatch Logs delivery of access logs, JSON or Parquet)
+    to read every file as that kind of log. `since`/`until` keep only the
     access-log records in that window (and prune the log objects listed); the manifest
     remembers the window, so a later ingest with another window adds just what is new.
     Objects that cannot be fetched are listed in `result.failed`; everything else is ingested.
@@ -246,5 +248,6 @@ def ingest(
             objects, admitted, fetcher = _plan_s3(specs, s3 or S3Options(), wanted, target,
                                                   relisted)  # fmt: skip
             run([*local, *objects], fetcher, admitted, committed, hash_first=True)
+        ingest_log_groups(current, specs, s3 or S3Options(), wanted)
         catalog.wait()
     return current.result

@@ -31,6 +31,8 @@ class IngestResult:
     failed: list[dict[str, str]] = field(default_factory=list)  # sources that could not be read
     transfer_events: int = 0  # of `parsed`, the Transfer Family events
     cloudtrail_events: int = 0  # of `parsed`, the CloudTrail records
+    log_events: int = 0  # CloudWatch Logs events read (`cloudwatch://` sources)
+    log_events_known: int = 0  # of those, events the store already had
 
     @property
     def lines_per_second(self) -> float:

@@ -29,11 +29,13 @@ import pyarrow as pa
 from s3sleuth.errors import SourceError, UsageError
 from s3sleuth.parse.block import parse_source
 from s3sleuth.pipeline import core
+from s3sleuth.pipeline.cloudwatch import ingest_log_groups, is_log_group
 from s3sleuth.pipeline.local import BLOCK_BYTES
 from s3sleuth.pipeline.producer import admit, local_identity
 from s3sleuth.pipeline.result import IngestResult, Progress
 from s3sleuth.sources import LocalSource
 from s3sleuth.sources.local import read_chunks
+from s3sleuth.sources.s3 import S3Options
 from s3sleuth.spark.schema import spark_schema
 from s3sleuth.store.manifest import WHOLE, SourceEntry
 from s3sleuth.store.store import StagedBatch, StoreDir
@@ -69,6 +71,11 @@ RANGE_BYTES = 64 << 20  # a large local file is cut into line-aligned ranges of 
 
 def _is_uri(spec: str) -> bool:
     return "://" in spec
+
+
+def _is_spark_uri(spec: str) -> bool:
+    """A URI Spark reads itself (a log group is read on the driver, as the local engine does)."""
+    return _is_uri(spec) and not is_log_group(spec)
 
 
 def line_ranges(source: LocalSource, size: int = RANGE_BYTES) -> Iterator[tuple[int, int, int]]:
@@ -219,6 +226,7 @@ def ingest(
     kind: str = "auto",
     progress: Progress | None = None,
     flush_rows: int = 250_000,
+    s3: S3Options | None = None,
 ) -> IngestResult:
     """Ingest SOURCE arguments with Spark into the store: local files, directories and globs
     (told apart by content as in the local engine), and URIs Spark can read (`s3a://...`,
@@ -227,12 +235,13 @@ def ingest(
         raise UsageError("the spark engine cannot read stdin", hint="save it to a file first")
     with core.session(specs, store, kind=kind, progress=progress, is_remote=_is_uri) as current:
         todo: dict[str, SourceEntry] = {}  # source name -> its entry, counts to fill in
-        uris = [s for s in specs if _is_uri(s)]
+        uris = [s for s in specs if _is_spark_uri(s)]
         listed = _listing(spark, uris) if uris else None
         local, admitted = _admit(current.store, current.access_logs, listed, todo, current.result)
         if todo:
             work = _work(spark, local, listed, admitted)
             _run(spark, current.store, work, todo, current.result, flush_rows)
+        ingest_log_groups(current, specs, s3 or S3Options(), (None, None))
     return current.result
 
 

@@ -58,6 +58,22 @@ CREATE TABLE IF NOT EXISTS replacements (
   source   TEXT NOT NULL,
   batch_id TEXT NOT NULL   -- the batch with the new content, whose rows stay
 );
+-- CloudWatch Logs (`ingest cloudwatch://`): `log_windows` are the times whose events are all
+-- stored, never read again; `log_events` the ids of stored events outside them (the last
+-- hours of a read, where late events still arrive), so a re-run skips those it reads again.
+CREATE TABLE IF NOT EXISTS log_events (
+  log_group TEXT NOT NULL,
+  event_id  TEXT NOT NULL,
+  time_ms   INTEGER NOT NULL,
+  batch_id  TEXT NOT NULL,
+  PRIMARY KEY (log_group, event_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_windows (
+  log_group TEXT NOT NULL,
+  start_ms  INTEGER NOT NULL,  -- epoch ms
+  end_ms    INTEGER NOT NULL,  -- exclusive
+  batch_id  TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batches (
   batch_id   TEXT PRIMARY KEY,
   state      TEXT NOT NULL CHECK (state IN ('committing', 'done')),
@@ -179,12 +195,32 @@ class Manifest:
         return [(_time(a), _time(b)) for a, b in rows] or [WHOLE]
 
     def commit_batch(
-        self, batch_id: str, entries: Iterable[SourceEntry], files: Iterable[FileEntry] = ()
+        self,
+        batch_id: str,
+        entries: Iterable[SourceEntry],
+        files: Iterable[FileEntry] = (),
+        events: Iterable[tuple[str, str, int]] = (),
+        windows: Iterable[tuple[str, int, int]] = (),
     ) -> None:
-        """The commit point: after this, the batch's staged files belong to the store."""
+        """The commit point: after this, the batch's staged files belong to the store.
+        `events`: the (log group, event id, time) of the CloudWatch Logs events it holds;
+        `windows`: (log group, start, end) of the times whose events are now all stored."""
+        windows = list(windows)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         entries = list(entries)
         with self._transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO log_events VALUES (?, ?, ?, ?)",
+                [(group, event, when, batch_id) for group, event, when in events],
+            )
+            db.executemany(
+                "INSERT INTO log_windows VALUES (?, ?, ?, ?)",
+                [(group, start, end, batch_id) for group, start, end in windows],
+            )
+            db.executemany(  # ids inside a complete window are not needed any more
+                "DELETE FROM log_events WHERE log_group = ? AND time_ms >= ? AND time_ms < ?",
+                windows,
+            )
             db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                 [(f.path, batch_id, f.size, f.rows, f.sha256) for f in files],
@@ -206,6 +242,21 @@ class Manifest:
                 "INSERT INTO source_windows VALUES (?, ?, ?, ?)",
                 [(e.identity, _iso(e.window[0]), _iso(e.window[1]), batch_id) for e in entries],
             )
+
+    def log_windows(self, group: str) -> list[tuple[int, int]]:
+        """The times (start, end) whose events of the group are all in the store."""
+        rows = self._db.execute(
+            "SELECT start_ms, end_ms FROM log_windows WHERE log_group = ? ORDER BY 1", (group,)
+        )
+        return [(int(a), int(b)) for a, b in rows]
+
+    def log_event_ids(self, group: str, start_ms: int, end_ms: int) -> set[str]:
+        """The ids of the group's stored events in [start, end) outside its windows."""
+        rows = self._db.execute(
+            "SELECT event_id FROM log_events WHERE log_group = ? AND time_ms >= ? AND time_ms < ?",
+            (group, start_ms, end_ms),
+        )
+        return {str(r[0]) for r in rows}
 
     def mark_done(self, batch_id: str) -> None:
         self._db.execute("UPDATE batches SET state = 'done' WHERE batch_id = ?", (batch_id,))
@@ -265,6 +316,7 @@ class Manifest:
                 str(r[0])
                 for r in db.execute(f"SELECT source FROM sources WHERE batch_id IN ({marks})", ids)
             ]
-            for table in ("sources", "source_windows", "files", "batches"):
+            tables = ("sources", "source_windows", "files", "log_events", "log_windows")
+            for table in (*tables, "batches"):
                 db.execute(f"DELETE FROM {table} WHERE batch_id IN ({marks})", ids)
         return sources

@@ -68,7 +68,12 @@ class StagedBatch:
     def files(self) -> list[Path]:
         return sorted(p for p in self.dir.rglob("*.parquet") if p.is_file())
 
-    def commit(self, entries: Iterable[SourceEntry]) -> None:
+    def commit(
+        self,
+        entries: Iterable[SourceEntry],
+        events: Iterable[tuple[str, str, int]] = (),
+        windows: Iterable[tuple[str, int, int]] = (),
+    ) -> None:
         def record(path: Path) -> FileEntry:
             _fsync_path(path)
             target = self.store._destination(self.dir, path).relative_to(self.store.root)
@@ -77,7 +82,7 @@ class StagedBatch:
         # fsync and checksum the files side by side: both wait on the disk or release the GIL
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="s3sleuth-commit") as pool:
             files = list(pool.map(record, self.files()))
-        self.store.manifest.commit_batch(self.id, entries, files)
+        self.store.manifest.commit_batch(self.id, entries, files, events, windows)
         self.store.finish_batch(self.id)
 
     def discard(self) -> None:

@@ -1,0 +1,189 @@
+"""Ingest of a CloudWatch Logs log group (`cloudwatch://LOG_GROUP`), incremental.
+
+Each event is one access-log record (pipeline.records). The manifest records the times whose
+events are all stored (its `log_windows`), and a run reads only the gaps its window leaves
+(`--since`/`--until`, else everything up to now). Events arrive late with earlier times, so a
+read counts as complete only up to `LATE` before its end; the events of those last hours
+are read again by the next run, which skips those whose ids the manifest has. Events are
+committed in batches of `COMMIT_EVENTS` with their ids, in one transaction: an interrupted
+run loses and duplicates nothing, and the next one goes on from what was committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from s3sleuth.parse.record import RecordRejected, to_row
+from s3sleuth.pipeline.core import Session
+from s3sleuth.pipeline.records import RecordWriter
+from s3sleuth.sources.cloudwatch import SCHEME, CloudWatchReader, LogEvent, LogGroup
+from s3sleuth.sources.s3 import S3Options
+from s3sleuth.store.manifest import Interval, SourceEntry
+
+LATE = timedelta(hours=6)
+COMMIT_EVENTS = 100_000
+
+
+def is_log_group(spec: str) -> bool:
+    return spec.startswith(SCHEME)
+
+
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+@dataclass
+class _Chunk:
+    """Events of one batch, by log stream: each stream is a source in the manifest."""
+
+    group: LogGroup
+    streams: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # ordinal, id
+    rows: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    events: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def entries(self) -> list[SourceEntry]:
+        out = []
+        for stream, ids in self.streams.items():
+            digest = hashlib.sha256("\n".join(i for _, i in ids).encode()).hexdigest()
+            rows, rejected = self.rows.get(stream, 0), self.rejected.get(stream, 0)
+            out.append(
+                SourceEntry(
+                    f"cloudwatch:{self.group.name}/{stream}#{digest}",
+                    f"{self.group.uri}/{stream}",
+                    self.sizes.get(stream, 0),
+                    None,
+                    rows + rejected,
+                    rows,
+                    rejected,
+                    replaces=False,  # more events of the stream, not a new version of it
+                )
+            )
+        return out
+
+
+class _GroupIngest:
+    def __init__(self, session: Session, group: LogGroup, reader: CloudWatchReader) -> None:
+        self.session, self.group, self.reader = session, group, reader
+        self.chunk = _Chunk(group)
+        self.batch = session.store.new_batch()
+        self.writer = RecordWriter(self.batch)
+        self.pending: list[dict[str, Any]] = []
+
+    def add(self, event: LogEvent) -> None:
+        stream = event.stream
+        ids = self.chunk.streams.setdefault(stream, [])
+        position = len(ids) + 1
+        ids.append((position, event.event_id))
+        self.chunk.events.append((self.group.name, event.event_id, event.timestamp))
+        self.chunk.sizes[stream] = self.chunk.sizes.get(stream, 0) + len(event.message)
+        name = f"{self.group.uri}/{stream}"
+        when = datetime.fromtimestamp(event.timestamp / 1000, UTC)
+        try:
+            row = to_row(json.loads(event.message), "json", when)
+        except (RecordRejected, json.JSONDecodeError) as err:
+            reason = f"{err} (event {event.event_id})"
+            self.writer.add_reject(name, position, reason, event.message.encode())
+            self.chunk.rejected[stream] = self.chunk.rejected.get(stream, 0) + 1
+            return
+        row["source_file"], row["source_line"] = name, position
+        self.pending.append(row)
+        self.chunk.rows[stream] = self.chunk.rows.get(stream, 0) + 1
+
+    def commit(self, complete: list[tuple[int, int]] | None = None) -> tuple[int, int]:
+        """Commit what was read, and the windows now `complete`; (rows, rejected). The next
+        events go to a new batch."""
+        self.writer.add_rows(self.pending)
+        self.writer.finish()
+        entries = self.chunk.entries()
+        windows = [(self.group.name, start, end) for start, end in complete or []]
+        self.batch.commit(entries, self.chunk.events, windows)
+        counts = sum(e.parsed for e in entries), sum(e.rejected for e in entries)
+        self.chunk = _Chunk(self.group)
+        self.batch = self.session.store.new_batch()
+        self.writer = RecordWriter(self.batch)
+        return counts
+
+    def abandon(self) -> None:
+        self.writer.close()
+        self.batch.discard()
+
+
+OPEN = -(1 << 62)  # epoch ms before any log
+
+
+def gaps(wanted: tuple[int, int], windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of `wanted` [start, end) that no window covers."""
+    out, at = [], wanted[0]
+    for start, end in sorted(windows):
+        if end <= at:
+            continue
+        if start >= wanted[1]:
+            break
+        if start > at:
+            out.append((at, start))
+        at = max(at, end)
+    if at < wanted[1]:
+        out.append((at, wanted[1]))
+    return out
+
+
+def ingest_log_group(
+    session: Session, spec: str, options: S3Options, wanted: Interval, now: datetime | None = None
+) -> None:
+    """Read the events of `spec`'s log group in `wanted` that the store does not have."""
+    group = LogGroup.parse(spec)
+    store, result, progress = session.store, session.result, session.progress
+    reader = CloudWatchReader(options)
+    since, until = wanted
+    now_ms = _ms(now or datetime.now(UTC))
+    window = (_ms(since) if since else OPEN, min(_ms(until), now_ms) if until else now_ms)
+    work = _GroupIngest(session, group, reader)
+    read = 0
+    try:
+        for start, end in gaps(window, store.manifest.log_windows(group.name)):
+            known = store.manifest.log_event_ids(group.name, start, end)
+            for page in reader.pages(group, None if start == OPEN else start, end):
+                for event in page:
+                    result.log_events += 1
+                    if event.event_id in known:
+                        result.log_events_known += 1
+                        continue
+                    known.add(event.event_id)
+                    work.add(event)
+                    read += 1
+                if progress is not None:
+                    progress(sum(len(e.message) for e in page), lines=len(page))
+                if read >= COMMIT_EVENTS:
+                    _count(result, *work.commit())
+                    read = 0
+        # Complete up to `LATE` before the read's end: later events may still arrive.
+        complete = (window[0], min(window[1], now_ms - _ms_of(LATE)))
+        _count(result, *work.commit([complete] if complete[0] < complete[1] else []))
+    finally:
+        work.abandon()  # the empty batch left after the last commit, or an unfinished one
+    result.files += 1
+
+
+def _ms_of(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
+def _count(result: Any, rows: int, rejected: int) -> None:
+    result.lines += rows + rejected
+    result.parsed += rows
+    result.rejected += rejected
+
+
+def ingest_log_groups(
+    session: Session, specs: Sequence[str], options: S3Options, wanted: Interval
+) -> None:
+    for spec in specs:
+        if is_log_group(spec):
+            ingest_log_group(session, spec, options, wanted)
