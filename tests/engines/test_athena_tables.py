@@ -12,10 +12,12 @@ import pyarrow as pa
 import pytest
 import sqlglot
 
+from s3sleuth.athena.ddl import s3tables_views
 from s3sleuth.diagnose.clients import clients
 from s3sleuth.diagnose.denied import denied
 from s3sleuth.diagnose.network import network
 from s3sleuth.engines.athena_tables import access_log_sql, with_tables
+from s3sleuth.fields import FIELDS
 from s3sleuth.pipeline.local import ingest
 from s3sleuth.sql.translate import translate
 from tests.conftest import ACCESS_SAMPLES, engine
@@ -30,11 +32,13 @@ class Rehearsal:
 
     def __init__(self, store: Path, table_format: str = "logs") -> None:
         self.con = engine(store).con  # type: ignore[attr-defined]
-        self.table = TABLE if table_format == "logs" else "uploaded_store"
+        self.table = {"logs": TABLE, "store": "uploaded_store", "s3tables": S3TABLES}[table_format]
         self.table_format = table_format
         self.statements: list[str] = []
         if table_format == "store":  # the store's files as Athena reads them after an upload
             self.con.execute("CREATE TEMP VIEW uploaded_store AS SELECT * FROM access_log_stored")
+        if table_format == "s3tables":
+            mirror(self.con)
 
     def run(self, sql: str) -> pa.Table:
         statement = with_tables(sql, self.table, self.table_format)
@@ -45,6 +49,28 @@ class Rehearsal:
     def records(self, sql: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.run(sql).to_pylist()
         return rows
+
+
+S3TABLES = "amazon_s3__server_access"
+
+
+def mirror(con: Any) -> None:
+    """A local table with the S3 Tables mirror's schema (format-cloudwatch.md §3.5: the JSON
+    record's keys, `request_time` a timestamptz, the numbers numbers, `acl_required` a
+    boolean, and a `cwl__` column of CloudWatch's own), holding the store's requests."""
+    columns = []
+    for f in FIELDS:
+        value = "key" if f.name == "key" else f'"{f.name}"'
+        if f.name == "acl_required":
+            value = "acl_required = 'Yes'"
+        elif f.dash_is_zero:
+            value = f"NULLIF({value}, 0)"
+        columns.append(f'{value} AS "{f.json_key}"')
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {S3TABLES} AS SELECT 'V_1_0' AS schema_version_id,"
+        " 'arn:aws:s3:::' || bucket AS bucket_arn, " + ", ".join(columns) + ","
+        " time AS cwl__timestamp FROM access_log_stored"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +88,7 @@ def _answers(target: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("table_format", ["logs", "store"])
+@pytest.mark.parametrize("table_format", ["logs", "store", "s3tables"])
 def test_same_answers_as_the_store(access_store: Path, table_format: str) -> None:
     rehearsal = Rehearsal(access_store, table_format)
     expected = _answers(engine(access_store))
@@ -95,3 +121,21 @@ def test_statement_is_athena_sql() -> None:
     ctes = [cte.alias for cte in tree.find_all(sqlglot.exp.CTE)]
     assert ctes == ["access_log_stored", "access_log"]
     assert "parse_datetime" in statement.lower()
+
+
+def test_s3tables_views_run_and_show_the_text_table(access_store: Path) -> None:
+    """`athena ddl --source s3tables`: its views, run over a local table with the mirror's
+    schema, give the diagnoses' columns and AWS's text-format table."""
+    con = engine(access_store).con  # type: ignore[attr-defined]
+    mirror(con)
+    for statement in s3tables_views("temp", S3TABLES).split(";\n"):  # DuckDB's temp catalog
+        if statement.strip():
+            (sql,) = translate(statement, target="duckdb")
+            con.execute(sql.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"))
+    columns = "requestdatetime, requester, operation, httpstatus, bytessent, aclrequired"
+    order = "ORDER BY requestid, requestdatetime, operation, key"
+    got = con.sql(f"SELECT {columns} FROM temp.mybucket_logs {order}").fetchall()
+    want = con.sql(f"SELECT {columns} FROM s3_access_logs_db.mybucket_logs {order}").fetchall()
+    assert got == want and len(got) > 1000
+    typed = con.sql("SELECT count(*), count(DISTINCT delivery) FROM temp.access_log")
+    assert typed.fetchall() == [(len(got), 1)]

@@ -70,11 +70,13 @@ ENGINE_OPTIONS = (
     click.option("--profile", help="AWS profile (default: boto3's chain); with --engine athena."),
     click.option(
         "--table-format",
-        type=click.Choice(["logs", "store"]),
+        type=click.Choice(["logs", "store", "s3tables"]),
         default="logs",
         show_default=True,
         help="With --engine athena: logs is AWS's RegexSerDe table of the raw logs (see "
-        "'s3sleuth athena ddl'); store is an uploaded s3sleuth store ('athena ddl --parquet').",
+        "'s3sleuth athena ddl'); store is an uploaded s3sleuth store ('athena ddl --parquet'); "
+        "s3tables is the S3 Tables mirror of a CloudWatch Logs log group (its documented "
+        "table unless --database/--table name another).",
     ),
     click.option(
         "--output-location",

@@ -21,8 +21,9 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from s3sleuth.engines.athena_tables import TABLE_FORMATS, with_tables
+from s3sleuth.engines.athena_tables import S3TABLES_TABLE, TABLE_FORMATS, with_tables
 from s3sleuth.errors import MissingExtraError, QueryError, UsageError
+from s3sleuth.fields import ATHENA_DATABASE, ATHENA_TABLE
 
 _DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
 _PRECISION = re.compile(r"\(\s*\d+(?:\s*,\s*\d+)?\s*\)")
@@ -43,6 +44,11 @@ class AthenaOptions:
 
     @property
     def qualified_table(self) -> str:
+        if self.table_format == "s3tables" and (self.database, self.table) == (
+            ATHENA_DATABASE,
+            ATHENA_TABLE,
+        ):  # not named: the table CloudWatch Logs mirrors into
+            return S3TABLES_TABLE
         return f'"{self.database}"."{self.table}"'
 
 

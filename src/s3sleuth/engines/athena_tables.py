@@ -6,7 +6,9 @@ The diagnoses query `access_log` (typed, with the enrichment columns), `transfer
 - `logs`: the AWS-documented RegexSerDe table (format.md §6a, or `s3sleuth athena ddl`), whose
   columns are the logged strings: the mapping below types them as the parser does, from the
   field table; or
-- `store`: an s3sleuth store uploaded to S3 (`s3sleuth athena ddl --parquet`), already typed.
+- `store`: an s3sleuth store uploaded to S3 (`s3sleuth athena ddl --parquet`), already typed;
+- `s3tables`: the S3 Tables (Iceberg) mirror of a CloudWatch Logs log group, whose columns
+  are the JSON record's keys (`s3sleuth athena ddl --source s3tables`).
 
 Transfer Family and CloudTrail events are not in Athena here: their CTEs are empty, so
 findings carry no evidence from them. The other views are those of `views.catalog`, as CTEs.
@@ -17,12 +19,14 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from s3sleuth.fields import FIELDS, SINGLE_ENCODED_OPERATIONS, Field, column_types
+from s3sleuth.fields import FIELDS, JSON_ONLY, SINGLE_ENCODED_OPERATIONS, Field, column_types
 from s3sleuth.sql.literal import string_list
 from s3sleuth.views import catalog
 from s3sleuth.views.enrich import ENRICHMENTS, ON_READ, select_sql
 
-TABLE_FORMATS = ("logs", "store")
+TABLE_FORMATS = ("logs", "store", "s3tables")
+# The table CloudWatch Logs mirrors a log group into (format-cloudwatch.md §3.5).
+S3TABLES_TABLE = '"s3tablescatalog/aws-cloudwatch"."logs"."amazon_s3__server_access"'
 
 
 def _quoted(column: str) -> str:
@@ -70,10 +74,42 @@ def _logs_columns() -> dict[str, str]:
     by_name = {f.name: _typed(f) for f in FIELDS}
     by_name["key_raw"] = "NULLIF(\"key\", '-')"
     by_name["date"] = f"CAST({by_name['time']} AS date)"
+    by_name["delivery"] = "'text'"
     typed: dict[str, str] = {}
     for name, sql_type in column_types().items():
         typed[name] = by_name.get(name) or f"CAST(NULL AS {_athena_type(sql_type)})"
     return typed
+
+
+def _s3tables_typed(f: Field) -> str:
+    """A column of the S3 Tables mirror (the JSON record's keys) as `access_log` types it.
+    Its types are documented only for `request_time` (timestamptz) and `http_status` (int)
+    (format-cloudwatch.md §3.5): the rest is cast, so either a number or a string reads."""
+    col = f'"{f.json_key}"'
+    if f.kind == "time":
+        return col
+    if f.name == "acl_required":  # boolean, or "Yes"
+        return f"CASE WHEN lower(CAST({col} AS varchar)) IN ('true', 'yes') THEN 'Yes' END"
+    if f.kind in ("int", "bigint"):
+        kind = "integer" if f.kind == "int" else "bigint"
+        typed = f"try_cast({col} AS {kind})"
+        return f"coalesce({typed}, 0)" if f.dash_is_zero else typed
+    return f"NULLIF({col}, '-')"
+
+
+def _s3tables_columns() -> dict[str, str]:
+    """`access_log` column -> Athena SQL over the S3 Tables table's columns. The Key is kept
+    as delivered in both `key` and `key_raw`."""
+    by_name = {f.name: _s3tables_typed(f) for f in FIELDS}
+    by_name["key_raw"] = by_name["key"]
+    by_name["date"] = f"CAST({by_name['time']} AS date)"
+    by_name["delivery"] = "'json'"
+    by_name["field_count"] = f"CAST({len(FIELDS)} AS smallint)"
+    by_name.update({column: f'"{key}"' for column, key in JSON_ONLY.items()})
+    return {
+        name: by_name.get(name) or f"CAST(NULL AS {_athena_type(sql_type)})"
+        for name, sql_type in column_types().items()
+    }
 
 
 def _athena_type(duckdb_type: str) -> str:
@@ -90,7 +126,8 @@ def stored_sql(table: str, table_format: str = "logs") -> str:
     of the raw logs, or an uploaded store as it is (with its stored enrichment)."""
     if table_format == "store":
         return f"SELECT * FROM {table}"
-    cols = ",\n    ".join(f'{sql} AS "{name}"' for name, sql in _logs_columns().items())
+    columns = _s3tables_columns() if table_format == "s3tables" else _logs_columns()
+    cols = ",\n    ".join(f'{sql} AS "{name}"' for name, sql in columns.items())
     return f"SELECT\n    {cols}\n  FROM {table}"
 
 
