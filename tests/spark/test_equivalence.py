@@ -151,3 +151,11 @@ def test_a_broken_gzip_is_never_stored(spark: SparkSession, tmp_path: Path) -> N
     assert "broken.log.gz: not a readable gzip file" in failure["error"]
     assert not list((tmp_path / "spark").rglob("*.parquet"))  # nothing of the batch is visible
     assert not list((tmp_path / "duckdb" / "access_log").rglob("*.parquet"))
+
+
+def test_json_deliveries_are_read_alike(stores: tuple[Path, Path]) -> None:
+    """The samples' hour delivered through CloudWatch Logs: the same rows from both engines."""
+    sql = f"SELECT * FROM access_log WHERE delivery = 'json' {ORDER}"
+    by_spark, by_duckdb = (_table(sql, s) for s in stores)
+    assert by_spark.num_rows > 100
+    assert by_spark.equals(by_duckdb)

@@ -75,18 +75,19 @@ def test_a_duplicate_found_once_hashed_redoes_the_batch_without_it(
 
 
 def test_a_redo_counts_each_skipped_source_once(store: Path, tmp_path: Path) -> None:
-    """Three of six files in the store and a copy of one under a new name: the copy is found
+    """Three of the files in the store and a copy of one under a new name: the copy is found
     late, the batch is redone, and the summary still says 4 already in the store, not 3 + 4."""
     folder = tmp_path / "logs"
     folder.mkdir()
     for source in ACCESS_SAMPLES[:3]:
         shutil.copy(source, folder)
     ingest([str(folder)], store)
-    for source in ACCESS_SAMPLES[3:6]:
+    for source in ACCESS_SAMPLES[3:]:
         shutil.copy(source, folder)
     shutil.copy(ACCESS_SAMPLES[0], folder / "copy-of-the-first")
     result = ingest([str(folder)], store)
-    assert (result.files, result.skipped) == (3, 4)
+    assert len(ACCESS_SAMPLES) > 4
+    assert (result.files, result.skipped) == (len(ACCESS_SAMPLES) - 3, 4)
 
 
 def test_gzip_directory_and_glob_sources_give_the_same_rows(store: Path, tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from s3sleuth.diagnose.result import as_rows
 from s3sleuth.output import emit_rows
 
 SESSION = "03bf7ddc20e33b8c"  # the samples' Transfer Family session
+DELIVERIES = """SELECT delivery, count(*) AS requests, min(time) AS first, max(time) AS last
+FROM access_log GROUP BY delivery ORDER BY first"""
 
 
 def _table(rows: list[dict[str, object]], console: Console) -> None:
@@ -24,6 +26,8 @@ def demo(path: Path, console: Console) -> None:
 
     with s3sleuth.open(path, create=True) as store:
         console.print(_ingest_summary(store.ingest(str(LOGS))), highlight=False, markup=False)
+        console.rule("Text log files and CloudWatch Logs records, in one store")
+        emit_rows(store.rows(DELIVERIES), "table", console=console)
         console.rule("Who was denied, and what is missing (s3sleuth denied)")
         findings = store.denied()[:5]
         rows = [

@@ -5,7 +5,9 @@
 - An EC2 instance whose traffic moves from the internet (a public IP) to a VPC gateway
   endpoint (its private IP 10.0.1.179).
 
-Transfer Family and CloudTrail logs of the same stories come with them (see `events`).
+Transfer Family and CloudTrail logs of the same stories come with them (see `events`). The
+last hour arrives through CloudWatch Logs (JSON records), as for a bucket whose logging was
+switched over: both deliveries land in one store.
 
 The files in `logs/` are written by `python -m s3sleuth.samples` and committed; a test checks
 that they are still exactly what this module writes.
@@ -13,12 +15,15 @@ that they are still exactly what this module writes.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from s3sleuth import synth
+from s3sleuth.parse.line import parse_line
+from s3sleuth.parse.record import to_record
 from s3sleuth.parse.render import render_line
 from s3sleuth.samples import background as traffic
 from s3sleuth.samples import events
@@ -116,11 +121,37 @@ def generate(directory: Path = LOGS, *, background: int = 3000, seed: int = 2024
     for stale in directory.glob(f"{START:%Y-%m-%d}-*"):  # names change with the content
         stale.unlink()
     written = []
-    for hour in range(HOURS):
+    for hour in range(HOURS - 1):
         lo, hi = START + timedelta(hours=hour), START + timedelta(hours=hour + 1)
         batch = [r for r in records if lo <= r["time"] < hi]
         name = f"{(hi + timedelta(minutes=5)):%Y-%m-%d-%H-%M-%S}-{rng.getrandbits(64):016X}"
         path = directory / name
         path.write_bytes(b"".join(render_line(r).encode() + b"\n" for r in batch))
         written.append(path)
+    last = START + timedelta(hours=HOURS - 1)
+    written.append(_cloudwatch(directory, [r for r in records if r["time"] >= last], rng))
     return written + events.write(directory, records, ACCOUNT, EC2_PRIVATE_IP)
+
+
+def _cloudwatch(directory: Path, records: list[dict[str, Any]], rng: random.Random) -> Path:
+    """The last hour delivered through CloudWatch Logs instead (the bucket switched over),
+    as `aws logs filter-log-events` prints it: the same requests, with milliseconds."""
+    out = []
+    for i, record in enumerate(records):
+        row = parse_line(render_line(record).encode())  # the row its text line gives
+        millis = rng.randrange(1000)
+        stamp = int(row["time"].timestamp() * 1000) + millis
+        message = json.dumps(to_record(row, millis=millis), separators=(",", ":"))
+        out.append(
+            {
+                "logStreamName": "s3-server-access-logs",
+                "timestamp": stamp,
+                "message": message,
+                "ingestionTime": stamp + 3_600_000,
+                "eventId": f"{stamp:020d}{i:036d}",
+            }
+        )
+    path = directory / "cloudwatch-logs" / "filter-log-events.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"events": out, "searchedLogStreams": []}, indent=1) + "\n")
+    return path
