@@ -21,6 +21,7 @@ import base64
 import binascii
 import codecs
 import gzip
+import io
 import json
 import re
 import zlib
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import pyarrow as pa
 
 from s3sleuth import limits
 from s3sleuth.parse.record import RecordRejected, parse_time
@@ -66,8 +69,8 @@ def is_export(head: bytes) -> bool:
 
 
 class _Counter:
-    def __init__(self) -> None:
-        self.value = 0
+    def __init__(self, start: int = 0) -> None:
+        self.value = start
 
     def next(self) -> int:
         self.value += 1
@@ -185,6 +188,24 @@ def json_records(stream: BinaryIO) -> Iterator[Item]:
             yield from expand(value, counter)
 
 
+def line_records(chunk: bytes, start: int = 0) -> Iterator[Item]:
+    """The records of a block of JSON Lines (see `read_chunks`), numbered from `start` + 1:
+    each line's values, a line too long to read (a stand-in) is an Unreadable."""
+    counter = _Counter(start)
+    for raw in chunk.splitlines():
+        if not raw.strip():
+            continue
+        if limits.is_stand_in(raw):
+            reason, kept = limits.rejection(raw)
+            yield Unreadable(counter.next(), reason, kept)
+            continue
+        for value in json_values(io.BytesIO(raw)):
+            if isinstance(value, Unreadable):
+                yield Unreadable(counter.next(), value.reason, value.raw)
+            else:
+                yield from expand(value, counter)
+
+
 def export_records(stream: BinaryIO) -> Iterator[Item]:
     """The records of a CloudWatch Logs export: `TIMESTAMP {json}` lines."""
     from s3sleuth.sources import read_chunks
@@ -213,17 +234,29 @@ def export_records(stream: BinaryIO) -> Iterator[Item]:
             yield Record(position, value, when, body)
 
 
-def parquet_records(path: Path | BinaryIO, batch_rows: int = 65_536) -> Iterator[Item]:
-    """The rows of a Parquet file from vended delivery, as records keyed by column name.
+def parquet_records(
+    path: Path | BinaryIO, source: str, batch_rows: int = 65_536
+) -> Iterator[Item | pa.Table]:
+    """The rows of a Parquet file from vended delivery, a batch at a time: typed column by
+    column (parse.columnar) where the batch allows, else as records keyed by column name.
     The file's own schema is read: its types (a timestamp or a string time, integers or
     strings) are converted like JSON values."""
     import pyarrow.parquet as pq
 
-    counter = _Counter()
+    from s3sleuth.parse import columnar
+
+    position = 0
     try:
-        reader = pq.ParquetFile(path)
-        for batch in reader.iter_batches(batch_size=batch_rows):
-            for row in batch.to_pylist():
-                yield Record(counter.next(), row, None, b"")
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+            table = pa.Table.from_batches([batch])
+            try:
+                rows = columnar.typed(table, source, position, "parquet")
+            except columnar.NotFast:
+                for row in table.to_pylist():
+                    position += 1
+                    yield Record(position, row, None, b"")
+                continue
+            position += rows.num_rows
+            yield rows
     except (OSError, ValueError) as err:  # pyarrow.ArrowInvalid is a ValueError
-        yield Unreadable(counter.next(), f"the Parquet file cannot be read ({err})", b"")
+        yield Unreadable(position + 1, f"the Parquet file cannot be read ({err})", b"")

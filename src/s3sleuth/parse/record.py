@@ -26,7 +26,7 @@ _INT_LIMITS = {"int": 2**31 - 1, "bigint": 2**63 - 1}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _TEXT_TIME = re.compile(r"\[?(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000\]?")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_S3_SAFE = "/+*=!~$&'(),;:@"  # format.md §4: seen unencoded in logged Keys
+S3_SAFE = "/+*=!~$&'(),;:@"  # format.md §4: seen unencoded in logged Keys
 _YES = frozenset({"yes", "true"})
 _NO = frozenset({"no", "false"})
 
@@ -110,7 +110,7 @@ def encode_key(key: str | None, operation: str | None) -> str | None:
         return None
     if decode_passes(operation) == 2:
         key = quote(key, safe="/~")  # the client's encoding of the request path
-    return quote(key, safe=_S3_SAFE)  # S3's own, which leaves `+` and the like as they are
+    return quote(key, safe=S3_SAFE)  # S3's own, which leaves `+` and the like as they are
 
 
 def _bucket(record: dict[str, Any]) -> str | None:

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from s3sleuth.events.detect import HEAD_BYTES
+from s3sleuth.parse import columnar
 from s3sleuth.parse.deliveries import (
     PARQUET_MAGIC,
     Item,
@@ -24,28 +25,51 @@ from s3sleuth.parse.deliveries import (
     export_records,
     is_export,
     json_records,
+    line_records,
     parquet_records,
 )
 from s3sleuth.parse.record import RecordRejected, to_row
 from s3sleuth.schema import ACCESS_LOG_SCHEMA
-from s3sleuth.sources import LocalSource
+from s3sleuth.sources import LocalSource, read_chunks
 from s3sleuth.store.store import StagedBatch
 from s3sleuth.store.writer import BatchWriter
 
 ROWS_PER_TABLE = 20_000
+BLOCK_BYTES = 8 << 20  # as the text parser's blocks
 
 
-def items(source: LocalSource) -> tuple[str, Iterator[Item]]:
-    """(`json` or `parquet`, the file's records), by what the file holds."""
+def items(source: LocalSource) -> tuple[str, Iterator[Item | pa.Table]]:
+    """(`json` or `parquet`, the file's records, or blocks of rows the fast path typed), by
+    what the file holds."""
     with source.open() as stream:
         head = stream.read(HEAD_BYTES)
     if head.startswith(PARQUET_MAGIC):
         if source.compressed:  # Parquet needs to seek: a gzipped one is read into memory
             with source.open() as stream:
-                return "parquet", parquet_records(io.BytesIO(stream.read()))
-        return "parquet", parquet_records(source.path)
+                return "parquet", parquet_records(io.BytesIO(stream.read()), source.name)
+        return "parquet", parquet_records(source.path, source.name)
+    if columnar.is_json_lines(head):
+        return "json", _json_lines(source)
     reader = export_records if is_export(head.lstrip()) else json_records
     return "json", _closing(source, reader)
+
+
+def _json_lines(source: LocalSource) -> Iterator[Item | pa.Table]:
+    """A JSON Lines file a block at a time: typed by the fast path where it can, else record
+    by record. (Typing two blocks at once on threads measured no faster: Arrow's JSON reader
+    already keeps both cores busy.)"""
+    position = 0
+    with source.open() as stream:
+        for chunk in read_chunks(stream, BLOCK_BYTES):
+            try:
+                table = columnar.rows(chunk, source.name, position)
+            except columnar.NotFast:
+                for item in line_records(chunk, position):
+                    position = item.position
+                    yield item
+                continue
+            position += table.num_rows
+            yield table
 
 
 def _closing(source: LocalSource, reader: Any) -> Iterator[Item]:
@@ -54,10 +78,14 @@ def _closing(source: LocalSource, reader: Any) -> Iterator[Item]:
 
 
 def converted(
-    found: Iterable[Item], delivery: str
-) -> Iterator[tuple[int, dict[str, Any] | str, bytes]]:
-    """(position, row or the reason it was rejected, raw) of each record."""
+    found: Iterable[Item | pa.Table], delivery: str
+) -> Iterator[tuple[int, dict[str, Any] | str | pa.Table, bytes]]:
+    """(position, row or the reason it was rejected, raw) of each record; blocks of rows
+    the fast path typed as they are."""
     for item in found:
+        if isinstance(item, pa.Table):
+            yield 0, item, b""
+            continue
         if isinstance(item, Unreadable):
             yield item.position, item.reason, item.raw
             continue
@@ -84,6 +112,10 @@ class RecordWriter:
         try:
             delivery, found = items(source)
             for position, row, raw in converted(found, delivery):
+                if isinstance(row, pa.Table):
+                    self.writer.add_table(row)
+                    rows += row.num_rows
+                    continue
                 if isinstance(row, str):
                     self.writer.add_reject(source.name, position, row, raw)
                     rejected += 1
