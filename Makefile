@@ -34,10 +34,11 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-## bench: the ingest and store benchmarks (1M lines generated once into bench/data)
+## bench: the ingest, store and JSON benchmarks (data generated once into bench/data)
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_json.py
 
 ## samples: regenerate the bundled sample logs
 samples: $(VENV)/.installed

@@ -198,6 +198,20 @@ def test_the_transfer_family_scenario_on_json_rows(tmp_path: Path) -> None:
     assert summary.returncode == 0, summary.stderr
     sections = {s["title"]: s["rows"] for s in json.loads(summary.stdout)["sections"]}
     assert sections["totals"][0]["requests"] == len(events)
+    html = tmp_path / "report.html"
+    report = cli("report", "--store", str(tmp_path / "store"), "--html", str(html))
+    assert report.returncode == 0, report.stderr
+    assert "Transfer-Family-Role" in html.read_text()
+
+
+def test_a_record_with_few_keys_is_still_told_apart() -> None:
+    """A delivery may select its fields (`recordFields`): any key only the record has."""
+    from s3sleuth.events.detect import detect
+
+    assert detect(b'{"bucket_name": "b", "request_uri": "GET / HTTP/1.1"}\n') == "sal-json"
+    assert detect(b'{"events": [{"message": "{\\"host_id\\": \\"x\\"}"}]}') == "sal-json"
+    assert detect(b'{"Records": [{"eventVersion": "1.08"}]}') == "cloudtrail"
+    assert detect(b'{"activity-type": "CONNECTED"}') == "transfer"
 
 
 def test_text_and_json_in_one_store_answer_one_question(tmp_path: Path) -> None:
