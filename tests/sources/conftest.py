@@ -47,9 +47,9 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     use_test_credentials(monkeypatch)
 
 
-def client(endpoint: str) -> Any:
+def client(endpoint: str, service: str = "s3") -> Any:
     return boto3.client(
-        "s3",
+        service,
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="testing",

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from s3sleuth import ingest, query, synth
@@ -20,25 +19,16 @@ from s3sleuth.pipeline.cloudwatch import gaps
 from s3sleuth.sources import cloudwatch as source
 from s3sleuth.sources.s3 import S3Options
 from tests.conftest import s3sleuth
+from tests.sources.conftest import client as aws_client
 from tests.sources.s3server import Fault, S3Server
 
 GROUP = "/aws/vendedlogs/s3/amzn-s3-demo-bucket/S3_SERVER_ACCESS_LOGS"
 STREAMS = ("delivery-a", "delivery-b", "delivery-c")
 
 
-def logs_client(endpoint: str) -> Any:
-    return boto3.client(
-        "logs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def put(endpoint: str, group: str, records: list[tuple[str, datetime, dict[str, Any]]]) -> None:
     """Log events (stream, event time, record), in time order per stream."""
-    client = logs_client(endpoint)
+    client = aws_client(endpoint, "logs")
     existing = {g["logGroupName"] for g in client.describe_log_groups()["logGroups"]}
     if group not in existing:
         client.create_log_group(logGroupName=group)

@@ -22,7 +22,7 @@ import sqlglot
 from sqlglot import exp
 
 from s3sleuth.engines.athena_tables import S3TABLES_TABLE, TABLE_FORMATS, with_tables
-from s3sleuth.errors import MissingExtraError, QueryError, UsageError
+from s3sleuth.errors import QueryError, UsageError
 from s3sleuth.fields import ATHENA_DATABASE, ATHENA_TABLE
 
 _DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
@@ -204,21 +204,13 @@ class AthenaEngine:
 
 
 def _client(options: AthenaOptions) -> Any:
-    try:
-        import boto3  # type: ignore[import-untyped]
-    except ImportError:
-        raise MissingExtraError("boto3", "athena") from None
-    from botocore.exceptions import NoRegionError, ProfileNotFound  # type: ignore[import-untyped]
+    from s3sleuth.sources.aws import session
+
+    aws = session(options.profile, options.region, extra="athena")  # boto3, or an install hint
+    from botocore.exceptions import NoRegionError  # type: ignore[import-untyped]
 
     try:
-        session = boto3.Session(profile_name=options.profile, region_name=options.region)
-        return session.client("athena", endpoint_url=options.endpoint_url)
-    except ProfileNotFound:
-        raise UsageError(
-            f"there is no AWS profile named {options.profile!r}",
-            hint="check {profile} against 'aws configure list-profiles'",
-            params=("profile",),
-        ) from None
+        return aws.client("athena", endpoint_url=options.endpoint_url)
     except NoRegionError:
         raise UsageError(
             "Athena needs an AWS region",

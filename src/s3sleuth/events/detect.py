@@ -16,7 +16,7 @@ _TRANSFER = re.compile(rb'"(?:activity-type|events|logStreamName)"\s*:')
 # where its quotes are escaped).
 _SAL_JSON = re.compile(
     rb'\\?"(?:schema_version_id|bucket_owner_id|bytes_sent_size|turn_around_duration'
-    rb'|request_time|key_name|bucket_arn|request_uri|host_id|acl_required|access_point_arn)'
+    rb"|request_time|key_name|bucket_arn|request_uri|host_id|acl_required|access_point_arn)"
     rb'\\?"\s*:'
 )
 

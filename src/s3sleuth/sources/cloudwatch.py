@@ -4,8 +4,6 @@ The log group a bucket's access logs are delivered to (format-cloudwatch.md §3.
 log event per request, its `message` the JSON record. Events are read in pages across every
 log stream of the group, in the time range asked for; the ingest (pipeline.cloudwatch) skips
 the events the store already has.
-
-boto3 is imported only here, and only when a `cloudwatch://` source is used (the `s3` extra).
 """
 
 from __future__ import annotations
@@ -16,8 +14,9 @@ from functools import partial
 from typing import Any
 
 from s3sleuth.errors import SourceError, UsageError
-from s3sleuth.sources.retry import Budget, call, code_of, retryable
-from s3sleuth.sources.s3 import S3Options, _boto3
+from s3sleuth.sources import aws
+from s3sleuth.sources.aws import Budget, call, code_of, credentials_error, retryable
+from s3sleuth.sources.s3 import S3Options
 
 SCHEME = "cloudwatch://"
 PAGE_SIZE = 10_000  # FilterLogEvents' maximum
@@ -52,22 +51,7 @@ class CloudWatchReader:
     """Reads a log group's events with one boto3 client, under the same retry rules as S3."""
 
     def __init__(self, options: S3Options, *, backoff: float = 0.2) -> None:
-        boto3 = _boto3()
-        from botocore.config import Config  # type: ignore[import-untyped]
-        from botocore.exceptions import ProfileNotFound  # type: ignore[import-untyped]
-
-        try:
-            session = boto3.session.Session(
-                profile_name=options.profile, region_name=options.region
-            )
-        except ProfileNotFound:
-            raise UsageError(
-                f"there is no AWS profile named {options.profile!r}",
-                hint="check {profile} against 'aws configure list-profiles'",
-                params=("profile",),
-            ) from None
-        config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
-        self.client = session.client("logs", endpoint_url=options.endpoint_url, config=config)
+        self.client = aws.client("logs", options.profile, options.region, options.endpoint_url)
         self.backoff = backoff
         self.request_deadline = options.request_deadline
         self.retry_budget = Budget(options.run_deadline)
@@ -115,21 +99,8 @@ class CloudWatchReader:
 def translate(err: Exception, group: LogGroup) -> SourceError:
     """One-line messages that say what to do."""
     name, code = type(err).__name__, code_of(err)
-    if name in ("NoCredentialsError", "PartialCredentialsError"):
-        return SourceError(
-            f"no usable AWS credentials ({err})",
-            hint="run 'aws configure', set AWS_PROFILE or pass {profile}",
-            params=("profile",),
-        )
-    if code in ("ExpiredToken", "ExpiredTokenException") or name == "TokenRetrievalError":
-        return SourceError(
-            "the AWS credentials have expired",
-            hint="refresh them (for example 'aws sso login') and run again",
-        )
-    if code in ("UnrecognizedClientException", "InvalidSignatureException"):
-        return SourceError(
-            f"AWS rejected the credentials ({code})", hint="check the access key and secret"
-        )
+    if (credentials := credentials_error(err)) is not None:
+        return credentials
     if code == "ResourceNotFoundException":
         return SourceError(
             f"log group {group.name} does not exist",

@@ -24,8 +24,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from s3sleuth.errors import MissingExtraError, SourceError, UsageError
-from s3sleuth.sources.retry import Budget, call, code_of, retryable
+from s3sleuth.errors import SourceError, UsageError
+from s3sleuth.sources import aws
+from s3sleuth.sources.aws import Budget, call, code_of, credentials_error, retryable
 
 T = TypeVar("T")
 
@@ -136,14 +137,6 @@ class Range:
         return not ((self.start and when < self.start) or (self.stop and when > self.stop))
 
 
-def _boto3() -> Any:
-    try:
-        import boto3  # type: ignore[import-untyped]
-    except ImportError:
-        raise MissingExtraError("boto3", "s3") from None
-    return boto3
-
-
 class S3Reader:
     """Lists and fetches log objects with one boto3 client (thread-safe)."""
 
@@ -158,27 +151,7 @@ class S3Reader:
         request_deadline: float = 60.0,
         run_deadline: float = 300.0,
     ) -> None:
-        boto3 = _boto3()
-        from botocore.config import Config  # type: ignore[import-untyped]
-        from botocore.exceptions import ProfileNotFound  # type: ignore[import-untyped]
-
-        try:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
-        except ProfileNotFound:
-            raise UsageError(
-                f"there is no AWS profile named {profile!r}",
-                hint="check {profile} against 'aws configure list-profiles'",
-                params=("profile",),
-            ) from None
-        config = Config(
-            max_pool_connections=pool + 2,
-            # One retry layer, ours (`_call`): botocore's own retries nested inside it made
-            # one always-failing object cost 42 requests and 175 s.
-            retries={"total_max_attempts": 1},
-            connect_timeout=5,
-            read_timeout=30,
-        )
-        self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        self.client = aws.client("s3", profile, region, endpoint_url, max_pool_connections=pool + 2)
         self.backoff = backoff
         self.request_deadline = request_deadline
         self.retry_budget = Budget(run_deadline)
@@ -292,23 +265,8 @@ def _translate(err: Exception, where: S3Location, action: str) -> SourceError:
     name, code = type(err).__name__, code_of(err)
     if isinstance(err, SourceError):
         return err
-    if name in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
-        return SourceError(
-            f"no usable AWS credentials ({err})",
-            hint="run 'aws configure', set AWS_PROFILE or pass {profile}",
-            params=("profile",),
-        )
-    if code in ("ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired") or (
-        name == "TokenRetrievalError"
-    ):
-        return SourceError(
-            "the AWS credentials have expired",
-            hint="refresh them (for example 'aws sso login') and run again",
-        )
-    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"):
-        return SourceError(
-            f"AWS rejected the credentials ({code})", hint="check the access key and secret"
-        )
+    if (credentials := credentials_error(err)) is not None:
+        return credentials
     if code == "NoSuchBucket":
         return SourceError(
             f"bucket {where.bucket} does not exist",
