@@ -315,7 +315,7 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
         "source_line",
         "BIGINT",
         "1-based line number within source_file; for JSON and Parquet, the record's position"
-        " (its ordinal in the file, or among the events of its stream read in one run).",
+        " (its ordinal in the file, or among the events of its log stream the store has read).",
     ),
     Column("field_count", "SMALLINT", "How many fields the line had (its format era)."),
     Column(

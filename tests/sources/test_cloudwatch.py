@@ -113,6 +113,9 @@ def test_late_events_with_earlier_times_are_read(server: S3Server, tmp_path: Pat
     second = ingest([f"cloudwatch://{group}"], store, s3=options(server))
     assert second.parsed == 6 and count(store) == 36
     assert count(store, "SELECT count(DISTINCT request_id) AS n FROM access_log") == 36
+    # each event has its own position in its stream, across runs
+    sql = "SELECT count(DISTINCT (source_file, source_line)) AS n FROM access_log"
+    assert count(store, sql) == 36
 
 
 def test_an_interrupted_run_loses_and_duplicates_nothing(

@@ -21,6 +21,7 @@ from typing import Any
 from s3sleuth.parse.record import RecordRejected, to_row
 from s3sleuth.pipeline.core import Session
 from s3sleuth.pipeline.records import RecordWriter
+from s3sleuth.pipeline.result import IngestResult
 from s3sleuth.sources.cloudwatch import SCHEME, CloudWatchReader, LogEvent, LogGroup
 from s3sleuth.sources.s3 import S3Options
 from s3sleuth.store.manifest import Interval, SourceEntry
@@ -69,17 +70,29 @@ class _Chunk:
 
 
 class _GroupIngest:
-    def __init__(self, session: Session, group: LogGroup, reader: CloudWatchReader) -> None:
-        self.session, self.group, self.reader = session, group, reader
+    """The events of one log group, into batches of `COMMIT_EVENTS`. An event's position is
+    its ordinal among the events of its stream that the store has read (so `source_file`
+    and `source_line` name one event, across runs)."""
+
+    def __init__(self, session: Session, group: LogGroup) -> None:
+        self.session, self.group = session, group
         self.chunk = _Chunk(group)
         self.batch = session.store.new_batch()
         self.writer = RecordWriter(self.batch)
         self.pending: list[dict[str, Any]] = []
+        self.positions: dict[str, int] = {}  # stream -> its last event's position
+
+    def _position(self, stream: str) -> int:
+        if stream not in self.positions:
+            name = f"{self.group.uri}/{stream}"
+            self.positions[stream] = self.session.store.manifest.lines_of(name)
+        self.positions[stream] += 1
+        return self.positions[stream]
 
     def add(self, event: LogEvent) -> None:
         stream = event.stream
         ids = self.chunk.streams.setdefault(stream, [])
-        position = len(ids) + 1
+        position = self._position(stream)
         ids.append((position, event.event_id))
         self.chunk.events.append((self.group.name, event.event_id, event.timestamp))
         self.chunk.sizes[stream] = self.chunk.sizes.get(stream, 0) + len(event.message)
@@ -144,7 +157,7 @@ def ingest_log_group(
     since, until = wanted
     now_ms = _ms(now or datetime.now(UTC))
     window = (_ms(since) if since else OPEN, min(_ms(until), now_ms) if until else now_ms)
-    work = _GroupIngest(session, group, reader)
+    work = _GroupIngest(session, group)
     read = 0
     try:
         for start, end in gaps(window, store.manifest.log_windows(group.name)):
@@ -175,7 +188,7 @@ def _ms_of(delta: timedelta) -> int:
     return int(delta.total_seconds() * 1000)
 
 
-def _count(result: Any, rows: int, rejected: int) -> None:
+def _count(result: IngestResult, rows: int, rejected: int) -> None:
     result.lines += rows + rejected
     result.parsed += rows
     result.rejected += rejected

@@ -243,6 +243,13 @@ class Manifest:
                 [(e.identity, _iso(e.window[0]), _iso(e.window[1]), batch_id) for e in entries],
             )
 
+    def lines_of(self, source: str) -> int:
+        """How many lines (records) of `source` the store has read, in all its versions."""
+        (count,) = self._db.execute(
+            "SELECT coalesce(sum(lines), 0) FROM sources WHERE source = ?", (source,)
+        ).fetchone()
+        return int(count)
+
     def log_windows(self, group: str) -> list[tuple[int, int]]:
         """The times (start, end) whose events of the group are all in the store."""
         rows = self._db.execute(
