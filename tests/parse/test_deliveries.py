@@ -6,6 +6,7 @@ import base64
 import gzip
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +272,20 @@ def test_parquet_with_every_value_a_string(tmp_path: Path) -> None:
     assert result.parsed == len(recs), result
     got = query("SELECT sum(bytes_sent) AS b FROM access_log", tmp_path / "s")["b"][0].as_py()
     assert got == sum(r["bytes_sent"] for r in text_rows())
+
+
+def test_since_and_until_window_json_records_as_text(tmp_path: Path) -> None:
+    """The window keeps the records in it; a later, wider ingest adds only the rest."""
+    recs = records()
+    path = tmp_path / "vended.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    times = sorted(r["request_time"] for r in recs)
+    middle = datetime.fromisoformat(times[len(times) // 2])
+    first = ingest([str(path)], tmp_path / "s", since=middle)
+    assert 0 < first.parsed < len(recs)
+    assert first.lines == first.parsed + first.rejected + first.outside_window == len(recs)
+    second = ingest([str(path)], tmp_path / "s")
+    assert second.parsed == len(recs) - first.parsed
+    total = query("SELECT count(*) AS n FROM access_log", tmp_path / "s")["n"][0].as_py()
+    assert total == len(recs)
+    assert ingest([str(path)], tmp_path / "s").skipped == 1

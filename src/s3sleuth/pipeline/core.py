@@ -19,7 +19,7 @@ from s3sleuth.pipeline.events import EventIngest, check_kind, kind_of
 from s3sleuth.pipeline.producer import admit, local_identity
 from s3sleuth.pipeline.result import IngestResult, Progress
 from s3sleuth.sources import LocalSource, resolve_all
-from s3sleuth.store.manifest import WHOLE
+from s3sleuth.store.manifest import WHOLE, Interval
 from s3sleuth.store.store import StagedBatch, StoreDir
 from s3sleuth.store.writer import BatchWriter
 from s3sleuth.views.compute import enrich_table
@@ -44,6 +44,7 @@ class Session:
     result: IngestResult
     kinds: list[tuple[LocalSource, str]] = field(default_factory=list)
     progress: Progress | None = None
+    wanted: Interval = WHOLE  # the ingest's window (`--since`/`--until`)
 
     @property
     def access_logs(self) -> list[LocalSource]:
@@ -61,16 +62,21 @@ def ingest_event_files(session: Session) -> None:
     seen: set[str] = set()
     try:
         for source, kind in session.event_files:
-            admission = admit(store, local_identity(store, source, kind), WHOLE, seen)
+            # Transfer Family and CloudTrail events are read whole (small, and their records
+            # are not windowed); access-log records, in the ingest's window.
+            wanted = session.wanted if kind == "sal-json" else WHOLE
+            admission = admit(store, local_identity(store, source, kind), wanted, seen)
             total = 0
             if admission is None:
                 result.skipped += 1
-            else:  # event files are read whole: small, and their records are not windowed
-                total, rejected = events.add(source, admission.identity, kind)
+            else:
+                counts = events.add(source, admission, kind)
+                total = counts.lines
                 result.files += 1
                 result.lines += total
-                result.parsed += total - rejected
-                result.rejected += rejected
+                result.parsed += counts.rows
+                result.rejected += counts.rejected
+                result.outside_window += counts.outside
             if progress is not None:
                 progress(source.size, lines=total, sources=1)
         events.commit()

@@ -21,7 +21,8 @@ from s3sleuth.events.cloudtrail import parse_cloudtrail
 from s3sleuth.events.detect import HEAD_BYTES, KINDS, detect
 from s3sleuth.events.tables import EVENT_TABLES, TIME_COLUMN
 from s3sleuth.events.transfer import parse_transfer
-from s3sleuth.pipeline.records import RecordWriter
+from s3sleuth.pipeline.producer import Admission
+from s3sleuth.pipeline.records import Counts, RecordWriter
 from s3sleuth.schema import REJECT_SCHEMA, arrow_schema
 from s3sleuth.sources import LocalSource
 from s3sleuth.store.manifest import SourceEntry
@@ -86,16 +87,22 @@ class EventIngest:
         self._files = 0
         self.records: RecordWriter | None = None  # CloudWatch Logs deliveries of access logs
 
-    def add(self, source: LocalSource, identity: str, kind: str) -> tuple[int, int]:
-        """Parse one file into the batch; returns (records read, rejected)."""
+    def add(self, source: LocalSource, admission: Admission, kind: str) -> Counts:
+        """Parse one file into the batch; what became of its records."""
         if self.batch is None:
             self.batch = self.store.new_batch()
         if kind == "sal-json":
             if self.records is None:
                 self.records = RecordWriter(self.batch)
-            stored, rejected = self.records.add(source)
-            self._entry(source, identity, stored, rejected)
-            return stored + rejected, rejected
+            counts = self.records.add(source, admission)
+            self.entries.append(
+                SourceEntry(
+                    admission.identity, source.name, source.size, source.mtime_ns, counts.lines,
+                    counts.lines - counts.invalid, counts.invalid, admission.wanted,
+                )
+            )  # fmt: skip
+            return counts
+        identity = admission.identity
         table, parser = TABLES[kind]
         rows: list[dict[str, Any]] = []
         rejected = 0
@@ -111,16 +118,13 @@ class EventIngest:
             self._files += 1
             _write(self.batch, table, rows, self._files)
         self.counts[table] = self.counts.get(table, 0) + len(rows)
-        self._entry(source, identity, len(rows), rejected)
-        return len(rows) + rejected, rejected
-
-    def _entry(self, source: LocalSource, identity: str, rows: int, rejected: int) -> None:
         self.entries.append(
             SourceEntry(
-                identity, source.name, source.size, source.mtime_ns, rows + rejected, rows,
-                rejected,
+                identity, source.name, source.size, source.mtime_ns, len(rows) + rejected,
+                len(rows), rejected,
             )
         )  # fmt: skip
+        return Counts(rows=len(rows), rejected=rejected, invalid=rejected)
 
     def commit(self) -> None:
         if self.batch is None:

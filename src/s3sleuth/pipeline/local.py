@@ -216,6 +216,7 @@ def ingest(
     reuse_freed_memory()
     wanted: Interval = (since, until)
     with core.session(specs, store, kind=kind, progress=progress) as current:
+        current.wanted = wanted
         target, result = current.store, current.result
         objects, admitted, fetcher = _plan_s3(
             specs, s3 or S3Options(), wanted, target, result.failed

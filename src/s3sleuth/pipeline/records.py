@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -29,8 +30,10 @@ from s3sleuth.parse.deliveries import (
     parquet_records,
 )
 from s3sleuth.parse.record import RecordRejected, to_row
+from s3sleuth.pipeline.producer import Admission
 from s3sleuth.schema import ACCESS_LOG_SCHEMA
 from s3sleuth.sources import LocalSource, read_chunks
+from s3sleuth.store.coverage import keep
 from s3sleuth.store.store import StagedBatch
 from s3sleuth.store.writer import BatchWriter
 
@@ -96,6 +99,20 @@ def converted(
             yield item.position, str(err), item.raw
 
 
+@dataclass
+class Counts:
+    """What became of a file's records."""
+
+    rows: int = 0  # stored now
+    rejected: int = 0  # stored in `rejects` now
+    outside: int = 0  # outside the window, or stored by an earlier ingest
+    invalid: int = 0  # records that cannot be read, stored now or earlier
+
+    @property
+    def lines(self) -> int:
+        return self.rows + self.rejected + self.outside
+
+
 class RecordWriter:
     """Writes the records of delivery files into one batch's `access_log` and `rejects`."""
 
@@ -105,45 +122,62 @@ class RecordWriter:
         self.writer = BatchWriter(batch, transform=enrich_table)
         self.rows = 0
 
-    def add(self, source: LocalSource) -> tuple[int, int]:
-        """Store one file's records; (rows, rejected)."""
-        rows = rejected = 0
+    def add(self, source: LocalSource, admission: Admission) -> Counts:
+        """Store one file's records that are in the admission's window and not stored by
+        an earlier ingest (which stored its rejects too)."""
+        counts = Counts()
         pending: list[dict[str, Any]] = []
+
+        def store(table: pa.Table) -> None:
+            if admission.filters:
+                times = table.column("time").to_numpy()
+                kept = table.filter(pa.array(keep(times, admission.wanted, list(admission.stored))))
+                counts.outside += table.num_rows - kept.num_rows
+                table = kept
+            self.writer.add_table(table)
+            counts.rows += table.num_rows
+
         try:
             delivery, found = items(source)
             for position, row, raw in converted(found, delivery):
                 if isinstance(row, pa.Table):
-                    self.writer.add_table(row)
-                    rows += row.num_rows
-                    continue
-                if isinstance(row, str):
-                    self.writer.add_reject(source.name, position, row, raw)
-                    rejected += 1
-                    continue
-                row["source_file"], row["source_line"] = source.name, position
-                pending.append(row)
-                if len(pending) >= ROWS_PER_TABLE:
-                    rows += self._flush(pending)
+                    store(row)
+                elif isinstance(row, str):
+                    counts.invalid += 1
+                    if admission.stored:
+                        counts.outside += 1
+                    else:
+                        self.writer.add_reject(source.name, position, row, raw)
+                        counts.rejected += 1
+                else:
+                    row["source_file"], row["source_line"] = source.name, position
+                    pending.append(row)
+                    if len(pending) >= ROWS_PER_TABLE:
+                        store(self._table(pending))
         except (EOFError, OSError, zlib.error) as err:  # a truncated or corrupt gzip
             raise source.unreadable(err) from None
-        rows += self._flush(pending)
-        self.rows += rows
-        return rows, rejected
+        if pending:
+            store(self._table(pending))
+        self.rows += counts.rows
+        return counts
 
     def add_reject(self, source: str, position: int, reason: str, raw: bytes) -> None:
         self.writer.add_reject(source, position, reason, raw)
 
     def add_rows(self, pending: list[dict[str, Any]]) -> int:
         """Queue rows (and empty `pending`); how many."""
-        self.rows += len(pending)
-        return self._flush(pending)
-
-    def _flush(self, pending: list[dict[str, Any]]) -> int:
         count = len(pending)
         if pending:
-            self.writer.add_table(pa.Table.from_pylist(pending, schema=ACCESS_LOG_SCHEMA))
-            pending.clear()
+            self.writer.add_table(self._table(pending))
+        self.rows += count
         return count
+
+    @staticmethod
+    def _table(pending: list[dict[str, Any]]) -> pa.Table:
+        """The rows as a table; `pending` is emptied."""
+        table = pa.Table.from_pylist(pending, schema=ACCESS_LOG_SCHEMA)
+        pending.clear()
+        return table
 
     def finish(self) -> None:
         self.writer.flush(wait=True)
