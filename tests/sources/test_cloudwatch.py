@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from s3sleuth.pipeline import cloudwatch
 from s3sleuth.pipeline.cloudwatch import gaps
 from s3sleuth.sources import cloudwatch as source
 from s3sleuth.sources.s3 import S3Options
-from tests.conftest import s3sleuth
+from tests.conftest import on_a_terminal, s3sleuth
 from tests.sources.conftest import client as aws_client
 from tests.sources.s3server import Fault, S3Server
 
@@ -223,3 +224,8 @@ def test_cli_ingest_then_denied(server: S3Server, tmp_path: Path) -> None:
     again = s3sleuth("ingest", f"cloudwatch://{group}", *args, "--region", "us-east-1", "-q")
     assert again.returncode == 0 and "0 parsed" in again.stdout
     assert "log events already in the store" in again.stdout
+    assert "no logs found" not in again.stderr  # they were found, and are in already
+    # on a terminal, with its progress bar (the size of a log group is not known ahead)
+    argv = [str(Path(sys.executable).parent / "s3sleuth"), "ingest", f"cloudwatch://{group}"]
+    status, shown = on_a_terminal([*argv, *args, "--region", "us-east-1"], os.environ)
+    assert status == 0 and "log events already in the store" in shown, shown

@@ -201,10 +201,11 @@ def cli(ctx: click.Context, debug: bool, no_csv_defuse: bool) -> None:
 class _Bar:
     """A progress bar on stderr, shown only on a terminal: sources, bytes, lines and rate."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, log_groups: int = 0) -> None:
         self.progress: Progress | None = None
         self.task: Any = None
         self.enabled = enabled and stderr.is_terminal
+        self.log_groups = log_groups  # sources whose size is not known ahead (no total)
 
     def plan(self, sources: Sequence[LocalSource | S3Object]) -> None:
         if not self.enabled:
@@ -230,10 +231,9 @@ class _Bar:
             transient=True,
         )
         self.progress.start()
-        total = sum(s.size for s in sources)
-        self.task = self.progress.add_task(
-            "ingesting", total=total, done=0, sources=len(sources), lines=0
-        )
+        total = None if self.log_groups else sum(s.size for s in sources)
+        count = len(sources) + self.log_groups
+        self.task = self.progress.add_task("ingesting", total=total, done=0, sources=count, lines=0)
 
     def advance(self, nbytes: int, *, lines: int = 0, sources: int = 0) -> None:
         if self.progress is not None:

@@ -152,7 +152,7 @@ def ingest_command(
     from s3sleuth.window import Window
 
     window = Window.parse(since, until, None)
-    bar = _Bar(enabled=not quiet)
+    bar = _Bar(enabled=not quiet, log_groups=sum(s.startswith("cloudwatch://") for s in sources))
     try:
         result = _local_ingest(
             list(sources),
@@ -169,7 +169,7 @@ def ingest_command(
         bar.close()
     _report(result, fmt)
     requests = result.parsed - result.transfer_events - result.cloudtrail_events
-    if not (requests or result.skipped or result.failed):
+    if not (requests or result.skipped or result.failed or result.log_events_known):
         _nothing_added(sources, window, result)
 
 

@@ -182,6 +182,8 @@ def ingest_log_group(
     finally:
         work.abandon()  # the empty batch left after the last commit, or an unfinished one
     result.files += 1
+    if progress is not None:
+        progress(0, sources=1)
 
 
 def _ms_of(delta: timedelta) -> int:
