@@ -13,6 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import s3sleuth
 from s3sleuth import ingest, query
@@ -289,3 +291,35 @@ def test_since_and_until_window_json_records_as_text(tmp_path: Path) -> None:
     total = query("SELECT count(*) AS n FROM access_log", tmp_path / "s")["n"][0].as_py()
     assert total == len(recs)
     assert ingest([str(path)], tmp_path / "s").skipped == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["bucket_name", "key_name", "http_status", "x"]),
+            st.one_of(st.none(), st.integers(), st.text(max_size=8)),
+        ),
+        max_size=6,
+    ),
+    st.lists(st.sampled_from(["", "\n", " \n ", "\r\n", "\n\n"]), min_size=6, max_size=6),
+    st.integers(1, 40),
+)
+def test_values_are_read_whatever_separates_them_and_wherever_blocks_end(
+    values: list[dict[str, Any]], separators: list[str], block: int
+) -> None:
+    """Records back to back or one per line come out whole, in order, numbered 1, 2, ...,
+    however the reads cut the text (blocks of `block` bytes, a value across many)."""
+    import io
+
+    from s3sleuth.parse import deliveries
+
+    text = "".join(json.dumps(v) + sep for v, sep in zip(values, separators, strict=False))
+    original = deliveries.BLOCK
+    deliveries.BLOCK = block
+    try:
+        got = list(deliveries.json_records(io.BytesIO(text.encode())))
+    finally:
+        deliveries.BLOCK = original
+    assert [g.value for g in got] == values
+    assert [g.position for g in got] == list(range(1, len(values) + 1))
