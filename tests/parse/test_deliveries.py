@@ -323,3 +323,23 @@ def test_values_are_read_whatever_separates_them_and_wherever_blocks_end(
         deliveries.BLOCK = original
     assert [g.value for g in got] == values
     assert [g.position for g in got] == list(range(1, len(values) + 1))
+
+
+def test_a_damaged_gzip_delivery_is_named_and_the_rest_stored(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    lines = "".join(json.dumps(r) + "\n" for r in records()).encode()
+    whole = gzip.compress(lines * 50)
+    (folder / "a-damaged.json.gz").write_bytes(whole[: len(whole) // 2])
+    (folder / "b-good.jsonl").write_bytes(lines)
+    done = cli("ingest", str(folder), "--store", str(tmp_path / "s"), "-q")
+    assert done.returncode == 1, done.stderr
+    assert "a-damaged.json.gz" in done.stderr and "Traceback" not in done.stderr
+    stored = query("SELECT DISTINCT source_file FROM access_log", tmp_path / "s")
+    assert [Path(p).name for p in stored["source_file"].to_pylist()] == ["b-good.jsonl"]
+    (reject,) = query("SELECT * FROM rejects", tmp_path / "s").to_pylist()
+    assert reject["source_file"].endswith("a-damaged.json.gz") and reject["source_line"] >= 1
+    assert "gzip" in reject["reason"]
+    again = cli("ingest", str(folder), "--store", str(tmp_path / "s"), "-q")
+    assert again.returncode == 1  # still damaged: named again, the good file not re-read
+    assert "1 already in the store" in again.stdout

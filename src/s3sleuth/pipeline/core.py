@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from s3sleuth.errors import S3SleuthError, UsageError
+from s3sleuth.errors import S3SleuthError, SourceError, UsageError
 from s3sleuth.pipeline.events import EventIngest, check_kind, kind_of
 from s3sleuth.pipeline.producer import admit, local_identity
 from s3sleuth.pipeline.result import IngestResult, Progress
@@ -65,11 +65,16 @@ def ingest_event_files(session: Session) -> None:
             # Transfer Family and CloudTrail events are read whole (small, and their records
             # are not windowed); access-log records, in the ingest's window.
             wanted = session.wanted if kind == "sal-json" else WHOLE
-            admission = admit(store, local_identity(store, source, kind), wanted, seen)
             total = 0
-            if admission is None:
-                result.skipped += 1
+            try:  # the hash reads a .gz through: a damaged one fails here, before any row
+                admission = admit(store, local_identity(store, source, kind), wanted, seen)
+            except SourceError as err:  # the rest of the run goes on without it
+                events.damaged(source, str(err))
+                result.failed.append({"source": source.name, "error": str(err)})
+                admission = None
             else:
+                result.skipped += admission is None
+            if admission is not None:
                 counts = events.add(source, admission, kind)
                 total = counts.lines
                 result.files += 1

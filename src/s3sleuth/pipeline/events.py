@@ -126,6 +126,16 @@ class EventIngest:
         )  # fmt: skip
         return Counts(rows=len(rows), rejected=rejected, invalid=rejected)
 
+    def damaged(self, source: LocalSource, reason: str) -> None:
+        """A file that cannot be read through: a reject at the line it breaks in."""
+        if self.batch is None:
+            self.batch = self.store.new_batch()
+        _, damage = source.read_through()
+        line = damage[0] if damage else 1
+        self.rejects.append(
+            {"source_file": source.name, "source_line": line, "reason": reason, "raw": b""}
+        )
+
     def commit(self) -> None:
         if self.batch is None:
             return
