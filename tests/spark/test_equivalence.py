@@ -159,3 +159,26 @@ def test_json_deliveries_are_read_alike(stores: tuple[Path, Path]) -> None:
     by_spark, by_duckdb = (_table(sql, s) for s in stores)
     assert by_spark.num_rows > 100
     assert by_spark.equals(by_duckdb)
+
+
+def test_json_deliveries_spark_lists_itself(spark: SparkSession, tmp_path: Path) -> None:
+    """JSON and Parquet deliveries under a URI Spark lists are read by its tasks with the
+    same code: the rows the local engine stores from the same files."""
+    import shutil
+
+    from tests.parse.test_deliveries import envelopes
+
+    files = envelopes(tmp_path / "in")
+    folder = tmp_path / "deliveries"
+    folder.mkdir()
+    for name in ("json-lines", "filter-log-events", "parquet", "export"):
+        shutil.copy(files[name], folder / files[name].name)
+    by_spark = spark_ingest(spark, [folder.as_uri()], tmp_path / "spark")
+    by_duckdb = duckdb_ingest([str(folder)], tmp_path / "duckdb")
+    assert (by_spark.parsed, by_spark.rejected) == (by_duckdb.parsed, by_duckdb.rejected)
+    assert by_spark.parsed > 0
+    columns = "* EXCLUDE (source_file)"  # a URI there, a path here
+    sql = f"SELECT {columns} FROM access_log ORDER BY delivery, time, request_id, source_line"
+    spark_rows = query(sql, tmp_path / "spark", dialect="duckdb")
+    duckdb_rows = query(sql, tmp_path / "duckdb", dialect="duckdb")
+    assert spark_rows.equals(duckdb_rows)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
+from s3sleuth.errors import SourceError
 from s3sleuth.events.detect import HEAD_BYTES
 from s3sleuth.parse import columnar
 from s3sleuth.parse.deliveries import (
@@ -38,34 +40,41 @@ from s3sleuth.store.store import StagedBatch
 from s3sleuth.store.writer import BatchWriter
 
 ROWS_PER_TABLE = 20_000
+WHOLE_FILE = Admission("")  # every record, none stored before
 BLOCK_BYTES = 8 << 20  # as the text parser's blocks
 
 
-def items(source: LocalSource) -> tuple[str, Iterator[Item | pa.Table]]:
+Opener = Callable[[], BinaryIO]  # opens the file (decompressed) from its start
+
+
+def items(
+    open_: Opener, name: str, path: Path | None = None
+) -> tuple[str, Iterator[Item | pa.Table]]:
     """(`json` or `parquet`, the file's records, or blocks of rows the fast path typed), by
-    what the file holds."""
-    with source.open() as stream:
+    what the file holds. `path`: the file itself, when it can be read by range (Parquet
+    seeks; a compressed one is read into memory)."""
+    with open_() as stream:
         head = stream.read(HEAD_BYTES)
     if head.startswith(PARQUET_MAGIC):
-        if source.compressed:  # Parquet needs to seek: a gzipped one is read into memory
-            with source.open() as stream:
-                return "parquet", parquet_records(io.BytesIO(stream.read()), source.name)
-        return "parquet", parquet_records(source.path, source.name)
+        if path is None:
+            with open_() as stream:
+                return "parquet", parquet_records(io.BytesIO(stream.read()), name)
+        return "parquet", parquet_records(path, name)
     if columnar.is_json_lines(head):
-        return "json", _json_lines(source)
+        return "json", _json_lines(open_, name)
     reader = export_records if is_export(head.lstrip()) else json_records
-    return "json", _closing(source, reader)
+    return "json", _reading(open_, reader)
 
 
-def _json_lines(source: LocalSource) -> Iterator[Item | pa.Table]:
+def _json_lines(open_: Opener, name: str) -> Iterator[Item | pa.Table]:
     """A JSON Lines file a block at a time: typed by the fast path where it can, else record
     by record. (Typing two blocks at once on threads measured no faster: Arrow's JSON reader
     already keeps both cores busy.)"""
     position = 0
-    with source.open() as stream:
+    with open_() as stream:
         for chunk in read_chunks(stream, BLOCK_BYTES):
             try:
-                table = columnar.rows(chunk, source.name, position)
+                table = columnar.rows(chunk, name, position)
             except columnar.NotFast:
                 for item in line_records(chunk, position):
                     position = item.position
@@ -75,8 +84,8 @@ def _json_lines(source: LocalSource) -> Iterator[Item | pa.Table]:
             yield table
 
 
-def _closing(source: LocalSource, reader: Any) -> Iterator[Item]:
-    with source.open() as stream:
+def _reading(open_: Opener, reader: Callable[[BinaryIO], Iterator[Item]]) -> Iterator[Item]:
+    with open_() as stream:
         yield from reader(stream)
 
 
@@ -116,15 +125,26 @@ class Counts:
 class RecordWriter:
     """Writes the records of delivery files into one batch's `access_log` and `rejects`."""
 
-    def __init__(self, batch: StagedBatch) -> None:
-        from s3sleuth.views.compute import enrich_table  # rows carry the enrichment
+    def __init__(self, batch: StagedBatch | None = None, writer: BatchWriter | None = None) -> None:
+        """Into `batch` (with a writer of its own), or through `writer` (a Spark task's)."""
+        if writer is None:
+            from s3sleuth.views.compute import enrich_table  # rows carry the enrichment
 
-        self.writer = BatchWriter(batch, transform=enrich_table)
+            assert batch is not None
+            writer = BatchWriter(batch, transform=enrich_table)
+        self.writer = writer
         self.rows = 0
 
     def add(self, source: LocalSource, admission: Admission) -> Counts:
         """Store one file's records that are in the admission's window and not stored by
         an earlier ingest (which stored its rejects too)."""
+        path = None if source.compressed else source.path
+        return self.add_from(source.open, source.name, admission, path)
+
+    def add_from(
+        self, open_: Opener, name: str, admission: Admission = WHOLE_FILE, path: Path | None = None
+    ) -> Counts:
+        """`add` for a file given by how to open it (the bytes a Spark task holds)."""
         counts = Counts()
         pending: list[dict[str, Any]] = []
 
@@ -138,7 +158,7 @@ class RecordWriter:
             counts.rows += table.num_rows
 
         try:
-            delivery, found = items(source)
+            delivery, found = items(open_, name, path)
             for position, row, raw in converted(found, delivery):
                 if isinstance(row, pa.Table):
                     store(row)
@@ -147,15 +167,15 @@ class RecordWriter:
                     if admission.stored:
                         counts.outside += 1
                     else:
-                        self.writer.add_reject(source.name, position, row, raw)
+                        self.writer.add_reject(name, position, row, raw)
                         counts.rejected += 1
                 else:
-                    row["source_file"], row["source_line"] = source.name, position
+                    row["source_file"], row["source_line"] = name, position
                     pending.append(row)
                     if len(pending) >= ROWS_PER_TABLE:
                         store(self._table(pending))
         except (EOFError, OSError, zlib.error) as err:  # a truncated or corrupt gzip
-            raise source.unreadable(err) from None
+            raise SourceError(f"{name} is not readable ({err})", source=name) from None
         if pending:
             store(self._table(pending))
         self.rows += counts.rows

@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from s3sleuth.errors import SourceError, UsageError
+from s3sleuth.events.detect import HEAD_BYTES, detect
 from s3sleuth.parse.block import parse_source
 from s3sleuth.pipeline import core
 from s3sleuth.pipeline.cloudwatch import ingest_log_groups, is_log_group
 from s3sleuth.pipeline.local import BLOCK_BYTES
 from s3sleuth.pipeline.producer import admit, local_identity
+from s3sleuth.pipeline.records import RecordWriter
 from s3sleuth.pipeline.result import IngestResult, Progress
 from s3sleuth.sources import LocalSource
 from s3sleuth.sources.local import read_chunks
@@ -114,6 +116,14 @@ def _parse_piece(row: dict[str, Any], writer: BatchWriter) -> dict[str, Any]:
         except (EOFError, OSError, zlib.error) as err:  # as LocalSource.unreadable words it
             error = f"not a readable gzip file ({err})"
             return {"name": name, "lines": 0, "rejected": 0, "error": error}
+    if (
+        row["offset"] == 0
+        and row["content"] is not None
+        and detect(text[:HEAD_BYTES]) == ("sal-json")
+    ):  # a CloudWatch Logs delivery (JSON or Parquet) Spark listed: read as the driver would
+        counts = RecordWriter(writer=writer).add_from(lambda: io.BytesIO(text), name)
+        lines = counts.rows + counts.rejected
+        return {"name": name, "lines": lines, "rejected": counts.rejected, "error": None}
     chunks = read_chunks(io.BytesIO(text), BLOCK_BYTES)
     for piece in parse_source(chunks, name, first_line=row["first_line"]):
         if piece.rows.num_rows:
