@@ -20,11 +20,11 @@ def resolve_all(
     skip = exclude.resolve() if exclude is not None else None
     out: list[LocalSource] = []
     for spec in specs:
-        if "://" in spec and not spec.startswith("s3://"):
+        if "://" in spec:  # s3:// and cloudwatch:// never get here: the engine reads them
             scheme = spec.split("://", 1)[0]
             raise UsageError(
                 f"{scheme}:// sources are not supported by this version",
-                hint="use a local path or s3://BUCKET/PREFIX",
+                hint="use a local path, s3://BUCKET/PREFIX or cloudwatch://LOG_GROUP",
             )
         found = [spool_stdin(spool_dir)] if spec == "-" else resolve(spec)
         for source in found:
