@@ -84,6 +84,14 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:
             pass
 
+        def _error(self, status: int, content_type: str, payload: str) -> None:
+            body = payload.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def _forward(self) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
@@ -93,24 +101,16 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             fault = proxy.fault_for(self.command, url.path, url.query)
             if fault is not None and fault.kind in _JSON_ERRORS:
                 status, code, message = _JSON_ERRORS[fault.kind]
-                payload = f'{{"__type": "{code}", "message": "{message}"}}'.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                payload = f'{{"__type": "{code}", "message": "{message}"}}'
+                self._error(status, "application/x-amz-json-1.1", payload)
                 return
             if fault is not None and fault.kind in _ERRORS:
                 status, code, message = _ERRORS[fault.kind]
                 payload = (
                     f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code>"
                     f"<Message>{message}</Message></Error>"
-                ).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                )
+                self._error(status, "application/xml", payload)
                 return
             upstream = http.client.HTTPConnection(*proxy.upstream, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
