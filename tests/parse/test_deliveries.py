@@ -214,6 +214,8 @@ def test_a_record_with_few_keys_is_still_told_apart() -> None:
     assert detect(b'{"bucket_name": "b", "request_uri": "GET / HTTP/1.1"}\n') == "sal-json"
     assert detect(b'{"events": [{"message": "{\\"host_id\\": \\"x\\"}"}]}') == "sal-json"
     assert detect(b'{"Records": [{"eventVersion": "1.08"}]}') == "cloudtrail"
+    trail = b'{"Records": [{"eventVersion": "1.08", "requestParameters": {"host_id": "x"}}]}'
+    assert detect(trail) == "cloudtrail"
     assert detect(b'{"activity-type": "CONNECTED"}') == "transfer"
 
 

@@ -31,13 +31,13 @@ def detect(head: bytes) -> str:
     if head.startswith(PARQUET_MAGIC):
         return "sal-json"  # vended delivery's Parquet: the only Parquet logs there are
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if (text.startswith((b"{", b"[")) or is_export(text)) and _SAL_JSON.search(text):
+    json = text.startswith((b"{", b"["))
+    if json and _CLOUDTRAIL.search(text):  # its records may quote any key in their requests
+        return "cloudtrail"
+    # before Transfer Family: an access-log group's `filter-log-events` output has `events`
+    if (json or is_export(text)) and _SAL_JSON.search(text):
         return "sal-json"
-    if text.startswith((b"{", b"[")):
-        if _CLOUDTRAIL.search(text):
-            return "cloudtrail"
-        if _TRANSFER.search(text):
-            return "transfer"
-        return "access"
+    if json:
+        return "transfer" if _TRANSFER.search(text) else "access"
     first = text.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
     return "transfer" if is_legacy_line(first) else "access"
