@@ -4,8 +4,9 @@ The record has the 27 text fields under snake_case keys (`Field.json_key`) and t
 (`JSON_ONLY`); format-cloudwatch.md §2. Where the documentation leaves a form open, every
 form it lists is accepted: an absent key and `null` both mean NULL, numbers may come as
 strings, `acl_required` as `true`/`false` or `"Yes"`/`"No"`. The row is the one the text line
-of the same request gives, but for `time`'s milliseconds and the JSON-only columns: `-` and
-`""` are NULL too, a NULL `bytes_sent_size` is 0 (as the text's `-`), and `key_raw` is the
+of the same request gives, but for `time`'s milliseconds and the JSON-only columns: `-` is
+NULL too (and `""` where a number belongs), a NULL `bytes_sent_size` is 0 (as the text's
+`-`), and `key_raw` is the
 Key as the text format logs it (URL-encoded, twice for most operations; see parse.keys).
 Keys this version does not know are kept in `extra_fields`, as a JSON object.
 """
