@@ -65,6 +65,7 @@ WORK = pa.schema(
         ("length", pa.int64()),
         ("first_line", pa.int64()),
         ("content", pa.binary()),
+        ("kind", pa.string()),  # access, or sal-json (a delivery's records); NULL: by content
     ]
 )
 FILES_PER_ARROW_BATCH = 16  # whole files travel to the Python worker: keep few in flight
@@ -116,11 +117,8 @@ def _parse_piece(row: dict[str, Any], writer: BatchWriter) -> dict[str, Any]:
         except (EOFError, OSError, zlib.error) as err:  # as LocalSource.unreadable words it
             error = f"not a readable gzip file ({err})"
             return {"name": name, "lines": 0, "rejected": 0, "error": error}
-    if (
-        row["offset"] == 0
-        and row["content"] is not None
-        and detect(text[:HEAD_BYTES]) == ("sal-json")
-    ):  # a CloudWatch Logs delivery (JSON or Parquet) Spark listed: read as the driver would
+    kind = row["kind"] or (detect(text[:HEAD_BYTES]) if row["offset"] == 0 else "access")
+    if kind == "sal-json":  # a CloudWatch Logs delivery (JSON or Parquet): read whole
         counts = RecordWriter(writer=writer).add_from(lambda: io.BytesIO(text), name)
         lines = counts.rows + counts.rejected
         return {"name": name, "lines": lines, "rejected": counts.rejected, "error": None}
@@ -174,17 +172,18 @@ def _uri_identity(row: Any) -> str:
 
 def _admit(
     store: StoreDir,
-    local: list[LocalSource],
+    local: list[tuple[LocalSource, str]],
     listed: DataFrame | None,
     todo: dict[str, SourceEntry],
     result: IngestResult,
-) -> tuple[list[LocalSource], list[str]]:
-    """The local sources and listed paths not yet in the store; their entries go in `todo`."""
+) -> tuple[list[tuple[LocalSource, str]], list[str]]:
+    """The local sources (with their kinds) and listed paths not yet in the store; their
+    entries go in `todo`."""
     seen: set[str] = set()
-    admitted_local: list[LocalSource] = []
-    for source in local:
+    admitted_local: list[tuple[LocalSource, str]] = []
+    for source, kind in local:
         try:
-            identity = local_identity(store, source)
+            identity = local_identity(store, source, kind)
         except SourceError as err:  # a damaged .gz: named, the others go on (exit 1)
             result.failed.append({"source": source.name, "error": str(err)})
             continue
@@ -192,7 +191,7 @@ def _admit(
         if admission is None:
             result.skipped += 1
             continue
-        admitted_local.append(source)
+        admitted_local.append((source, kind))
         todo[source.name] = SourceEntry(
             admission.identity, source.name, source.size, source.mtime_ns, 0, 0, 0
         )
@@ -247,7 +246,10 @@ def ingest(
         todo: dict[str, SourceEntry] = {}  # source name -> its entry, counts to fill in
         uris = [s for s in specs if _is_spark_uri(s)]
         listed = _listing(spark, uris) if uris else None
-        local, admitted = _admit(current.store, current.access_logs, listed, todo, current.result)
+        # Deliveries' records are the tasks' work too: taken from what the session reads.
+        tasks = [(s, k) for s, k in current.kinds if k in ("access", "sal-json")]
+        current.kinds = [(s, k) for s, k in current.kinds if k not in ("access", "sal-json")]
+        local, admitted = _admit(current.store, tasks, listed, todo, current.result)
         if todo:
             work = _work(spark, local, listed, admitted)
             _run(spark, current.store, work, todo, current.result, flush_rows)
@@ -256,16 +258,22 @@ def ingest(
 
 
 def _work(
-    spark: SparkSession, local: list[LocalSource], listed: DataFrame | None, admitted: list[str]
+    spark: SparkSession,
+    local: list[tuple[LocalSource, str]],
+    listed: DataFrame | None,
+    admitted: list[str],
 ) -> DataFrame:
     """One row per work item: ranges of local files (tasks read them, so the path must be
-    visible to executors), and the admitted listed files with their content."""
+    visible to executors; a delivery is one range: its records are not lines), and the
+    admitted listed files with their content."""
     from pyspark.sql import functions as F
 
     rows = [
-        (s.name, str(s.path.resolve()), offset, length, first, None)
-        for s in local
-        for offset, length, first in line_ranges(s, RANGE_BYTES)
+        (s.name, str(s.path.resolve()), offset, length, first, None, kind)
+        for s, kind in local
+        for offset, length, first in (
+            line_ranges(s, RANGE_BYTES) if kind == "access" else [(0, s.size, 0)]
+        )
     ]
     parallelism = spark.sparkContext.defaultParallelism
     work = spark.createDataFrame(rows, spark_schema(WORK))
@@ -278,6 +286,7 @@ def _work(
             F.col("length"),
             F.lit(0).cast("long").alias("first_line"),
             F.col("content"),
+            F.lit(None).cast("string").alias("kind"),
         )
         work = work.unionByName(files)
     return work
