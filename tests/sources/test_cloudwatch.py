@@ -230,3 +230,34 @@ def test_cli_ingest_then_denied(server: S3Server, tmp_path: Path) -> None:
     argv = [str(Path(sys.executable).parent / "s3sleuth"), "ingest", f"cloudwatch://{group}"]
     status, shown = on_a_terminal([*argv, *args, "--region", "us-east-1"], os.environ)
     assert status == 0 and "log events already in the store" in shown, shown
+
+
+def test_a_log_group_gives_the_rows_of_the_same_records_in_a_file(
+    server: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events typed a page at a time (the fast path) or one by one: the rows of the records
+    read from a JSON Lines file."""
+    from s3sleuth.parse import columnar
+
+    group = GROUP + "/same"
+    events = records(45, datetime.now(UTC) - timedelta(hours=1), seed=13)
+    put(server.moto_endpoint, group, events)
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for _, _, r in events))
+    ingest([str(path)], tmp_path / "file")
+    typed = []
+    real = columnar.rows
+    monkeypatch.setattr(columnar, "rows", lambda *a: typed.append(1) or real(*a))
+    ingest([f"cloudwatch://{group}"], tmp_path / "group", s3=options(server))
+    assert typed  # pages went through the fast path
+    sql = "SELECT * EXCLUDE (source_file, source_line) FROM access_log ORDER BY request_id"
+    by_file = query(sql, tmp_path / "file", dialect="duckdb")
+    assert query(sql, tmp_path / "group", dialect="duckdb").equals(by_file)
+    assert by_file.num_rows == 45
+
+    def declined(*args: object) -> None:
+        raise columnar.NotFast("forced")
+
+    monkeypatch.setattr(columnar, "rows", declined)  # event by event
+    ingest([f"cloudwatch://{group}"], tmp_path / "slow", s3=options(server))
+    assert query(sql, tmp_path / "slow", dialect="duckdb").equals(by_file)

@@ -184,6 +184,11 @@ class RecordWriter:
     def add_reject(self, source: str, position: int, reason: str, raw: bytes) -> None:
         self.writer.add_reject(source, position, reason, raw)
 
+    def add_table(self, table: pa.Table) -> None:
+        """Queue rows typed already (`access_log` columns)."""
+        self.writer.add_table(table)
+        self.rows += table.num_rows
+
     def add_rows(self, pending: list[dict[str, Any]]) -> int:
         """Queue rows (and empty `pending`); how many."""
         count = len(pending)
