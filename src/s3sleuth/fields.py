@@ -336,7 +336,6 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
 
 # The columns only JSON and Parquet records carry: column -> key in the record.
 JSON_ONLY: dict[str, str] = {"schema_version": "schema_version_id", "bucket_arn": "bucket_arn"}
-DELIVERIES: tuple[str, ...] = ("text", "json", "parquet")
 
 COLUMN_ORDER: tuple[str, ...] = (
     *(f.name for f in FIELDS[:8]),

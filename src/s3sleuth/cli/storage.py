@@ -141,6 +141,7 @@ def ingest_command(
     """
     from datetime import timedelta
 
+    from s3sleuth.sources.cloudwatch import is_log_group
     from s3sleuth.sources.s3 import S3Options
 
     options = S3Options(
@@ -152,7 +153,7 @@ def ingest_command(
     from s3sleuth.window import Window
 
     window = Window.parse(since, until, None)
-    bar = _Bar(enabled=not quiet, log_groups=sum(s.startswith("cloudwatch://") for s in sources))
+    bar = _Bar(enabled=not quiet, log_groups=sum(map(is_log_group, sources)))
     try:
         result = _local_ingest(
             list(sources),

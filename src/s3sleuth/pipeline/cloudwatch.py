@@ -23,16 +23,12 @@ from s3sleuth.parse.record import RecordRejected, to_row
 from s3sleuth.pipeline.core import Session
 from s3sleuth.pipeline.records import RecordWriter
 from s3sleuth.pipeline.result import IngestResult
-from s3sleuth.sources.cloudwatch import SCHEME, CloudWatchReader, LogEvent, LogGroup
+from s3sleuth.sources.cloudwatch import CloudWatchReader, LogEvent, LogGroup, is_log_group
 from s3sleuth.sources.s3 import S3Options
 from s3sleuth.store.manifest import Interval, SourceEntry
 
 LATE = timedelta(hours=6)
 COMMIT_EVENTS = 100_000
-
-
-def is_log_group(spec: str) -> bool:
-    return spec.startswith(SCHEME)
 
 
 def _ms(when: datetime) -> int:

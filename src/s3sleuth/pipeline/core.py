@@ -19,6 +19,7 @@ from s3sleuth.pipeline.events import EventIngest, check_kind, kind_of
 from s3sleuth.pipeline.producer import admit, local_identity
 from s3sleuth.pipeline.result import IngestResult, Progress
 from s3sleuth.sources import LocalSource, resolve_all
+from s3sleuth.sources.cloudwatch import is_log_group
 from s3sleuth.store.manifest import WHOLE, Interval
 from s3sleuth.store.store import StagedBatch, StoreDir
 from s3sleuth.store.writer import BatchWriter
@@ -99,7 +100,7 @@ def session(
     *,
     kind: str = "auto",
     progress: Progress | None = None,
-    is_remote: Callable[[str], bool] = lambda spec: spec.startswith(("s3://", "cloudwatch://")),
+    is_remote: Callable[[str], bool] = lambda spec: spec.startswith("s3://") or is_log_group(spec),
 ) -> Iterator[Session]:
     """The shared skeleton: yields once the local sources are planned; on a clean exit stores
     the event files and rebuilds the catalog. Specs `is_remote` says are left to the engine."""
@@ -139,10 +140,7 @@ def check_remote_kind(specs: Sequence[str], kind: str) -> None:
             hint="leave out {kind}, or set it to access",
             params=("kind",),
         )
-    if any(spec.startswith("cloudwatch://") for spec in specs) and kind not in (
-        "auto",
-        "sal-json",
-    ):
+    if any(is_log_group(spec) for spec in specs) and kind not in ("auto", "sal-json"):
         raise UsageError(
             "cloudwatch:// sources are read as JSON access-log records",
             hint="leave out {kind}, or set it to sal-json",

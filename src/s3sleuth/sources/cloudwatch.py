@@ -22,6 +22,11 @@ SCHEME = "cloudwatch://"
 PAGE_SIZE = 10_000  # FilterLogEvents' maximum
 
 
+def is_log_group(spec: str) -> bool:
+    """The SOURCE argument names a log group (`cloudwatch://LOG_GROUP`)."""
+    return spec.startswith(SCHEME)
+
+
 @dataclass(frozen=True)
 class LogGroup:
     name: str

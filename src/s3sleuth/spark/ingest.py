@@ -30,12 +30,13 @@ from s3sleuth.errors import SourceError, UsageError
 from s3sleuth.events.detect import HEAD_BYTES, detect
 from s3sleuth.parse.block import parse_source
 from s3sleuth.pipeline import core
-from s3sleuth.pipeline.cloudwatch import ingest_log_groups, is_log_group
+from s3sleuth.pipeline.cloudwatch import ingest_log_groups
 from s3sleuth.pipeline.local import BLOCK_BYTES
 from s3sleuth.pipeline.producer import admit, local_identity
 from s3sleuth.pipeline.records import RecordWriter
 from s3sleuth.pipeline.result import IngestResult, Progress
 from s3sleuth.sources import LocalSource
+from s3sleuth.sources.cloudwatch import is_log_group
 from s3sleuth.sources.local import read_chunks
 from s3sleuth.sources.s3 import S3Options
 from s3sleuth.spark.schema import spark_schema
