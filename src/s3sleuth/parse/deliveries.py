@@ -88,10 +88,10 @@ def _event_time(event: dict[str, Any]) -> datetime | None:
     return None
 
 
-def _message(event: dict[str, Any], counter: _Counter) -> Item:
-    """The record in a log event's `message` (a string holding JSON)."""
+def event_record(event: dict[str, Any], position: int) -> Item:
+    """The record in a log event's `message` (a string holding JSON), with the event's
+    `timestamp` as its time when the record has none."""
     message = event.get("message")
-    position = counter.next()
     if isinstance(message, dict):
         return Record(position, message, _event_time(event), _dumps(message))
     if not isinstance(message, str):
@@ -128,7 +128,7 @@ def expand(value: Any, counter: _Counter) -> Iterator[Item]:
     elif isinstance(value.get("events"), list) or isinstance(value.get("logEvents"), list):
         for event in value.get("events") or value.get("logEvents") or []:
             if isinstance(event, dict):
-                yield _message(event, counter)
+                yield event_record(event, counter.next())
             else:
                 yield Unreadable(counter.next(), "a log event is not an object", _dumps(event))
     elif isinstance(value.get("awslogs"), dict) and "data" in value["awslogs"]:
@@ -136,7 +136,7 @@ def expand(value: Any, counter: _Counter) -> Iterator[Item]:
     elif "messageType" in value and "logEvents" not in value:
         return  # a control message: nothing to read
     elif _is_event(value):
-        yield _message(value, counter)
+        yield event_record(value, counter.next())
     else:
         yield Record(counter.next(), value, None, _dumps(value))
 

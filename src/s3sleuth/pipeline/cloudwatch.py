@@ -12,16 +12,15 @@ run loses and duplicates nothing, and the next one goes on from what was committ
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from s3sleuth.parse import columnar
-from s3sleuth.parse.record import RecordRejected, to_row
+from s3sleuth.parse.deliveries import event_record
 from s3sleuth.pipeline.core import Session
-from s3sleuth.pipeline.records import RecordWriter
+from s3sleuth.pipeline.records import ROWS_PER_TABLE, RecordWriter, converted, rows_table
 from s3sleuth.pipeline.result import IngestResult
 from s3sleuth.sources.cloudwatch import CloudWatchReader, LogEvent, LogGroup, is_log_group
 from s3sleuth.sources.s3 import S3Options
@@ -121,23 +120,26 @@ class _GroupIngest:
         return True
 
     def _row(self, stream: str, event: LogEvent, position: int) -> None:
+        """One event's row, read as any envelope's event is (parse.deliveries)."""
         name = f"{self.group.uri}/{stream}"
-        when = datetime.fromtimestamp(event.timestamp / 1000, UTC)
-        try:
-            row = to_row(json.loads(event.message), "json", when)
-        except (RecordRejected, json.JSONDecodeError) as err:
-            reason = f"{err} (event {event.event_id})"
-            self.writer.add_reject(name, position, reason, event.message.encode())
-            self.chunk.rejected[stream] = self.chunk.rejected.get(stream, 0) + 1
-            return
-        row["source_file"], row["source_line"] = name, position
-        self.pending.append(row)
-        self.chunk.rows[stream] = self.chunk.rows.get(stream, 0) + 1
+        item = event_record({"message": event.message, "timestamp": event.timestamp}, position)
+        for _, row, raw in converted([item], "json"):
+            if isinstance(row, str):
+                self.writer.add_reject(name, position, f"{row} (event {event.event_id})", raw)
+                self.chunk.rejected[stream] = self.chunk.rejected.get(stream, 0) + 1
+                continue
+            assert isinstance(row, dict)
+            row["source_file"], row["source_line"] = name, position
+            self.pending.append(row)
+            self.chunk.rows[stream] = self.chunk.rows.get(stream, 0) + 1
+            if len(self.pending) >= ROWS_PER_TABLE:  # memory bounded, as for files
+                self.writer.add_table(rows_table(self.pending))
 
     def commit(self, complete: list[tuple[int, int]] | None = None) -> tuple[int, int]:
         """Commit what was read, and the windows now `complete`; (rows, rejected). The next
         events go to a new batch."""
-        self.writer.add_rows(self.pending)
+        if self.pending:
+            self.writer.add_table(rows_table(self.pending))
         self.writer.finish()
         entries = self.chunk.entries()
         windows = [(self.group.name, start, end) for start, end in complete or []]

@@ -141,7 +141,6 @@ class EventIngest:
             return
         if self.records is not None:
             self.records.finish()
-            self.counts["access_log"] = self.records.rows
         if self.rejects:
             directory = self.batch.table_dir("rejects", 0)
             directory.mkdir(parents=True, exist_ok=True)

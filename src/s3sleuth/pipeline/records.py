@@ -108,6 +108,13 @@ def converted(
             yield item.position, str(err), item.raw
 
 
+def rows_table(pending: list[dict[str, Any]]) -> pa.Table:
+    """Rows as an `access_log` table; `pending` is emptied."""
+    table = pa.Table.from_pylist(pending, schema=ACCESS_LOG_SCHEMA)
+    pending.clear()
+    return table
+
+
 @dataclass
 class Counts:
     """What became of a file's records."""
@@ -133,7 +140,6 @@ class RecordWriter:
             assert batch is not None
             writer = BatchWriter(batch, transform=enrich_table)
         self.writer = writer
-        self.rows = 0
 
     def add(self, source: LocalSource, admission: Admission) -> Counts:
         """Store one file's records that are in the admission's window and not stored by
@@ -173,12 +179,11 @@ class RecordWriter:
                     row["source_file"], row["source_line"] = name, position
                     pending.append(row)
                     if len(pending) >= ROWS_PER_TABLE:
-                        store(self._table(pending))
+                        store(rows_table(pending))
         except (EOFError, OSError, zlib.error) as err:  # a truncated or corrupt gzip
             raise SourceError(f"{name} is not readable ({err})", source=name) from None
         if pending:
-            store(self._table(pending))
-        self.rows += counts.rows
+            store(rows_table(pending))
         return counts
 
     def add_reject(self, source: str, position: int, reason: str, raw: bytes) -> None:
@@ -187,22 +192,6 @@ class RecordWriter:
     def add_table(self, table: pa.Table) -> None:
         """Queue rows typed already (`access_log` columns)."""
         self.writer.add_table(table)
-        self.rows += table.num_rows
-
-    def add_rows(self, pending: list[dict[str, Any]]) -> int:
-        """Queue rows (and empty `pending`); how many."""
-        count = len(pending)
-        if pending:
-            self.writer.add_table(self._table(pending))
-        self.rows += count
-        return count
-
-    @staticmethod
-    def _table(pending: list[dict[str, Any]]) -> pa.Table:
-        """The rows as a table; `pending` is emptied."""
-        table = pa.Table.from_pylist(pending, schema=ACCESS_LOG_SCHEMA)
-        pending.clear()
-        return table
 
     def finish(self) -> None:
         self.writer.flush(wait=True)
