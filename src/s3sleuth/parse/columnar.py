@@ -27,10 +27,9 @@ from s3sleuth.fields import (
     SINGLE_ENCODED_OPERATIONS,
     Field,
 )
-from s3sleuth.parse.record import KNOWN_KEYS, S3_SAFE
+from s3sleuth.parse.record import ACL_NO, ACL_YES, INT_LIMITS, KNOWN_KEYS, S3_SAFE
 from s3sleuth.schema import ACCESS_LOG_SCHEMA, constant
 
-_LIMITS = {"int": 2**31 - 1, "bigint": 2**63 - 1}
 # Keys written as the text format would write them (no encoding): most keys, at no cost.
 _PLAIN_KEY = r"^[A-Za-z0-9/._~-]*$"
 _ENVELOPE_KEYS = frozenset({"events", "logEvents", "awslogs", "messageType"})
@@ -79,7 +78,7 @@ def _dash_is_null(values: Any) -> Any:
 
 def _integer(f: Field, values: Any) -> Any:
     low, high = pc.min_max(values).values()
-    if low.is_valid and (low.as_py() < 0 or high.as_py() > _LIMITS[f.kind]):
+    if low.is_valid and (low.as_py() < 0 or high.as_py() > INT_LIMITS[f.kind]):
         raise NotFast(f"{f.json_key} out of range")
     if f.dash_is_zero:
         values = pc.fill_null(values, 0)
@@ -94,8 +93,8 @@ def _acl(values: Any) -> Any:
     if not pa.types.is_string(values.type):
         raise NotFast("acl_required")
     lower = pc.utf8_lower(pc.utf8_trim_whitespace(values))
-    yes = pc.is_in(lower, pa.array(["yes", "true"]))
-    known = pc.or_(yes, pc.is_in(lower, pa.array(["no", "false", "", "-"])))
+    yes = pc.is_in(lower, pa.array(sorted(ACL_YES)))
+    known = pc.or_(yes, pc.is_in(lower, pa.array(sorted(ACL_NO | {"", "-"}))))
     if pc.any(pc.invert(pc.fill_null(known, True))).as_py():
         raise NotFast("acl_required")
     return pc.if_else(yes, "Yes", pa.scalar(None, pa.string()))

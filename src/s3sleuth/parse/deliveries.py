@@ -147,7 +147,7 @@ def json_values(stream: BinaryIO) -> Iterator[Any | Unreadable]:
     `MAX_VALUE`, is an Unreadable covering it to the end of its line, and reading goes on."""
     decoder = json.JSONDecoder()
     text = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    buffer, at, ended, want = "", 0, False, BLOCK
+    buffer, at, ended = "", 0, False
     while True:
         at = _SPACE.match(buffer, at).end()  # type: ignore[union-attr]
         if at == len(buffer):
@@ -161,7 +161,7 @@ def json_values(stream: BinaryIO) -> Iterator[Any | Unreadable]:
             # so an error with a newline after it is in the text, not in what is unread.
             unfinished = buffer.find("\n", err.pos) < 0
             if unfinished and not ended and len(buffer) - at < MAX_VALUE:
-                block = stream.read(max(want, len(buffer) - at))  # doubling: linear overall
+                block = stream.read(max(BLOCK, len(buffer) - at))  # doubling: linear overall
                 buffer = buffer[at:] + text.decode(block, final=not block)
                 at, ended = 0, not block
                 continue
@@ -178,9 +178,10 @@ def json_values(stream: BinaryIO) -> Iterator[Any | Unreadable]:
             buffer, at = buffer[at:], 0
 
 
-def json_records(stream: BinaryIO) -> Iterator[Item]:
-    """The records of a JSON delivery file (any envelope but the export's lines)."""
-    counter = _Counter()
+def json_records(stream: BinaryIO, counter: _Counter | None = None) -> Iterator[Item]:
+    """The records of a JSON delivery file (any envelope but the export's lines), numbered
+    by `counter` (from 1 without one)."""
+    counter = counter or _Counter()
     for value in json_values(stream):
         if isinstance(value, Unreadable):
             yield Unreadable(counter.next(), value.reason, value.raw)
@@ -199,11 +200,7 @@ def line_records(chunk: bytes, start: int = 0) -> Iterator[Item]:
             reason, kept = limits.rejection(raw)
             yield Unreadable(counter.next(), reason, kept)
             continue
-        for value in json_values(io.BytesIO(raw)):
-            if isinstance(value, Unreadable):
-                yield Unreadable(counter.next(), value.reason, value.raw)
-            else:
-                yield from expand(value, counter)
+        yield from json_records(io.BytesIO(raw), counter)
 
 
 def export_records(stream: BinaryIO) -> Iterator[Item]:

@@ -23,13 +23,14 @@ from s3sleuth.fields import FIELDS, JSON_ONLY, KNOWN_FIELDS, Field
 from s3sleuth.parse.keys import decode_passes
 
 KNOWN_KEYS: frozenset[str] = frozenset([*(f.json_key for f in FIELDS), *JSON_ONLY.values()])
-_INT_LIMITS = {"int": 2**31 - 1, "bigint": 2**63 - 1}
+INT_LIMITS = {"int": 2**31 - 1, "bigint": 2**63 - 1}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _TEXT_TIME = re.compile(r"\[?(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000\]?")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 S3_SAFE = "/+*=!~$&'(),;:@"  # format.md §4: seen unencoded in logged Keys
-_YES = frozenset({"yes", "true"})
-_NO = frozenset({"no", "false"})
+# `acl_required` as a string, lower-cased: Yes, or not required
+ACL_YES = frozenset({"yes", "true"})
+ACL_NO = frozenset({"no", "false"})
 
 
 class RecordRejected(ValueError):
@@ -59,7 +60,7 @@ def _integer(f: Field, value: Any) -> int | None:
         number = int(value.strip())
     else:
         raise RecordRejected(f"{f.json_key} is {json.dumps(value)[:60]}, not a whole number")
-    if number is not None and not 0 <= number <= _INT_LIMITS[f.kind]:
+    if number is not None and not 0 <= number <= INT_LIMITS[f.kind]:
         raise RecordRejected(f"{f.json_key} is {number}, out of range")
     if number is None and f.dash_is_zero:
         return 0  # as the text's `-`: nothing was sent
@@ -97,9 +98,9 @@ def _acl(value: Any) -> str | None:
         return None
     if value is True:
         return "Yes"
-    if isinstance(value, str) and value.strip().lower() in _YES:
+    if isinstance(value, str) and value.strip().lower() in ACL_YES:
         return "Yes"
-    if isinstance(value, str) and value.strip().lower() in _NO:
+    if isinstance(value, str) and value.strip().lower() in ACL_NO:
         return None
     raise RecordRejected(f"acl_required is {json.dumps(value)[:60]}, not true, false or Yes")
 
