@@ -12,7 +12,7 @@ EventTime-partitioned day holds that day's records whatever their delivery. So t
 keys listed is widened by `slack` (default 1 day) on both sides; the records themselves are
 filtered by time after parsing.
 
-boto3 is imported only here, and only when an `s3://` source is used (the `s3` extra).
+boto3 is imported only when an `s3://` source is used (the `s3` extra; see sources.aws).
 """
 
 from __future__ import annotations

@@ -121,8 +121,7 @@ def _parse_piece(row: dict[str, Any], writer: BatchWriter) -> dict[str, Any]:
     kind = row["kind"] or (detect(text[:HEAD_BYTES]) if row["offset"] == 0 else "access")
     if kind == "sal-json":  # a CloudWatch Logs delivery (JSON or Parquet): read whole
         counts = RecordWriter(writer=writer).add_from(lambda: io.BytesIO(text), name)
-        lines = counts.rows + counts.rejected
-        return {"name": name, "lines": lines, "rejected": counts.rejected, "error": None}
+        return {"name": name, "lines": counts.lines, "rejected": counts.rejected, "error": None}
     chunks = read_chunks(io.BytesIO(text), BLOCK_BYTES)
     for piece in parse_source(chunks, name, first_line=row["first_line"]):
         if piece.rows.num_rows:
